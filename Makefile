@@ -1,0 +1,45 @@
+# Entry points. Every target installs what it needs (make tools is cached and idempotent).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ENV := eval "$$(devtools/bin/env.sh)"
+
+.PHONY: help tools env build layer test lint fmt up down demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+tools: ## Build or reuse the offline toolchain (OpenTofu, hashicorp/aws, tflint, checkov, Python venv)
+	@devtools/bin/bootstrap
+
+env: ## Print shell exports for the toolchain: eval "$$(make -s env)"
+	@devtools/bin/env.sh
+
+build: tools ## Build the function zips and the arm64 dependency layer (deterministic) into build/
+	@$(ENV) && python -m webhookdev.build
+
+layer: tools ## Build only the dependency layer zip; prints its path last
+	@$(ENV) && python -m webhookdev.build --layer-only
+
+test: tools ## Run every check: lint, types, unit, Terraform (fmt/validate/test/tflint/checkov), end to end
+	@$(ENV) && devtools/bin/run-tests
+
+lint: tools ## Only the fast static checks (ruff, mypy, tofu fmt)
+	@$(ENV) && devtools/bin/run-tests --only ruff,mypy,fmt
+
+fmt: tools ## Format Terraform and Python in place
+	@$(ENV) && tofu fmt -recursive && ruff format --config devtools/pyproject.toml lambda devtools tests
+
+up: build ## Start the local stack (moto + local API Gateway/Lambda runtime) and apply the Terraform into it
+	@$(ENV) && python -m webhookdev.local up
+
+down: ## Stop everything `make up` started
+	@$(ENV) && python -m webhookdev.local down
+
+demo: build ## Run the local stack end to end with a narrated tour, then stop it
+	@$(ENV) && python -m webhookdev.demo
+
+bench: build ## Print the cold-start benchmark (median of fresh processes)
+	@$(ENV) && python -m webhookdev.bench.coldstart
+
+clean: ## Remove build outputs and local stack state (not the toolchain cache)
+	@rm -rf build .local .terraform
