@@ -1,0 +1,43 @@
+"""S3 object keys (docs/design.md): ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.{json|txt}``.
+
+Keying by the provider event id keeps two events of one transaction on one day apart, and makes a duplicate
+delivery on the same day overwrite its own object with identical bytes instead of adding a second.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+MAX_EVENT_ID_LENGTH = 200
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def sanitize_event_id(event_id: str) -> str:
+    """Restrict to ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most 200 characters."""
+    cleaned = _UNSAFE.sub("_", event_id)[:MAX_EVENT_ID_LENGTH]
+    if cleaned.startswith("."):
+        cleaned = "_" + cleaned[1:]
+    return cleaned or "_"
+
+
+def _date_prefix(provider: str, when: float | datetime) -> str:
+    moment = when if isinstance(when, datetime) else datetime.fromtimestamp(when, tz=UTC)
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{provider}/{moment:%Y/%m/%d}"
+
+
+def is_form_encoded(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == FORM_CONTENT_TYPE
+
+
+def raw_payload_key(provider: str, event_id: str, received_at: float | datetime, content_type: str) -> str:
+    """Key of the raw body in the payloads bucket; the date is the receipt time (UTC)."""
+    extension = "txt" if is_form_encoded(content_type) else "json"
+    return f"{_date_prefix(provider, received_at)}/{sanitize_event_id(event_id)}.{extension}"
+
+
+def processed_key(provider: str, event_id: str, event_time: float | datetime) -> str:
+    """Key of the normalized record in the processed bucket; the date is the event time (UTC)."""
+    return f"{_date_prefix(provider, event_time)}/{sanitize_event_id(event_id)}.json"

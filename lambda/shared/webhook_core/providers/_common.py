@@ -1,0 +1,60 @@
+"""Small helpers shared by the provider plug-ins (header lookup, JSON and form parsing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from webhook_core.errors import MalformedPayload, MissingHeader, UnsupportedContentType
+
+JSON_CONTENT_TYPE = "application/json"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def media_type(content_type: str) -> str:
+    """``application/json; charset=utf-8`` -> ``application/json``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A required header (``headers`` has lowercase names); :class:`MissingHeader` when absent or empty."""
+    value = headers.get(name.lower(), "").strip()
+    if not value:
+        raise MissingHeader(f"missing {name} header")
+    return value
+
+
+def parse_json_object(raw: bytes, content_type: str) -> dict[str, Any]:
+    """The body as a JSON object; the content type, when given, must be JSON."""
+    kind = media_type(content_type)
+    if kind and kind != JSON_CONTENT_TYPE and not kind.endswith("+json"):
+        raise UnsupportedContentType(f"expected application/json, got {kind}")
+    try:
+        parsed = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedPayload("body is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise MalformedPayload("body is not a JSON object")
+    return parsed
+
+
+def parse_form(raw: bytes, charset: str = "utf-8") -> dict[str, Any]:
+    """A form-encoded body as a dict (last value wins for repeated names)."""
+    try:
+        text = raw.decode(charset)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise MalformedPayload(f"form body is not {charset}") from exc
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError as exc:
+        raise MalformedPayload("body is not form-encoded") from exc
+    return dict(pairs)
+
+
+def required_str(parsed: Mapping[str, Any], field: str) -> str:
+    value = parsed.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise MalformedPayload(f"body has no {field!r}")
+    return value
