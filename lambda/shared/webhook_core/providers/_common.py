@@ -58,3 +58,13 @@ def required_str(parsed: Mapping[str, Any], field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise MalformedPayload(f"body has no {field!r}")
     return value
+
+
+def dig(parsed: Mapping[str, Any], *path: str) -> str:
+    """The string at ``path`` inside nested objects, or "" when any step is missing."""
+    current: Any = parsed
+    for step in path:
+        if not isinstance(current, Mapping):
+            return ""
+        current = current.get(step)
+    return current if isinstance(current, str) else ""

@@ -49,6 +49,13 @@ class ProviderPlugin(Protocol):
         """The provider's unique event (notification) id; :class:`MalformedPayload` when absent."""
         ...
 
+    def transaction_id(self, parsed: Mapping[str, Any]) -> str:
+        """Best-effort id of the payment/refund/dispute object, for logs and traces ("" when unknown).
+
+        The processor's normalizer is authoritative for the stored record; this is only a correlation hint.
+        """
+        ...
+
     def verify(self, raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> Verified:
         """Check the signature over the exact raw bytes; raise :class:`InvalidSignature` (or a subclass)."""
         ...

@@ -35,6 +35,7 @@ from webhook_core.observability import subsegment
 from webhook_core.providers._common import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
+    dig,
     header,
     media_type,
     parse_form,
@@ -336,6 +337,9 @@ class PayPalPlugin:
             return required_str(parsed, "id")
         digest = hashlib.sha256(repr(sorted(parsed.items())).encode()).hexdigest()[:32]
         return f"ipn-{digest}"
+
+    def transaction_id(self, parsed: Mapping[str, Any]) -> str:
+        return dig(parsed, "resource", "id") or dig(parsed, "txn_id")
 
     def verify(self, raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> Verified:
         if media_type(headers.get("content-type", "")) == FORM_CONTENT_TYPE:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from webhook_core.errors import ConfigurationError, InvalidSignature
-from webhook_core.providers._common import header, parse_json_object, required_str
+from webhook_core.providers._common import dig, header, parse_json_object, required_str
 from webhook_core.providers.base import Verified, VerifyContext
 
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
@@ -45,6 +45,9 @@ class SquarePlugin:
 
     def event_id(self, parsed: Mapping[str, Any]) -> str:
         return required_str(parsed, "event_id")
+
+    def transaction_id(self, parsed: Mapping[str, Any]) -> str:
+        return dig(parsed, "data", "id") or dig(parsed, "data", "object", "payment", "id")
 
     def verify(self, raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> Verified:
         received = header(headers, SIGNATURE_HEADER)

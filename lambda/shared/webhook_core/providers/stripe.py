@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from webhook_core.errors import ConfigurationError, InvalidSignature, StaleTimestamp
-from webhook_core.providers._common import header, parse_json_object, required_str
+from webhook_core.providers._common import dig, header, parse_json_object, required_str
 from webhook_core.providers.base import Verified, VerifyContext
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -64,6 +64,9 @@ class StripePlugin:
 
     def event_id(self, parsed: Mapping[str, Any]) -> str:
         return required_str(parsed, "id")
+
+    def transaction_id(self, parsed: Mapping[str, Any]) -> str:
+        return dig(parsed, "data", "object", "id")
 
     def verify(self, raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> Verified:
         timestamp, signatures = parse_signature_header(header(headers, SIGNATURE_HEADER))
