@@ -1,0 +1,395 @@
+"""`webhookctl send`: render a sample with fresh ids, sign it exactly as the provider does, and POST it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import requests
+
+from webhookdev import samples, signing
+from webhookdev.cli.errors import EXIT_OK, EXIT_REJECTED, CliError
+from webhookdev.cli.target import Target
+
+JSON = samples.JSON_CONTENT_TYPE
+FORM = samples.FORM_CONTENT_TYPE
+
+# What each provider's delivery looks like on the wire besides the signature (Content-Type exactly as sent).
+PROVIDER_HEADERS: Mapping[str, Mapping[str, str]] = {
+    "stripe": {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+    },
+    "square": {"Content-Type": "application/json", "User-Agent": "Square Connect v2"},
+    "paypal": {"Content-Type": "application/json", "User-Agent": "PayPal/AUHD-214.0-58843523"},
+}
+IPN_HEADERS: Mapping[str, str] = {"Content-Type": FORM, "User-Agent": "PayPal IPN ( https://www.paypal.com/ipn )"}
+SECRET_NAMES: Mapping[str, str] = {p: f"webhook-processor/{p}/secret" for p in samples.PROVIDERS}
+DEFAULT_TIMEOUT = 10.0
+
+
+# --- which sample ----------------------------------------------------------------------------------------------------
+
+
+def sample_event_type(provider: str, name: str) -> str:
+    """The provider's own event type written in the sample (IPN: txn_type, or payment_status when there is none)."""
+    raw = samples.load_sample(provider, name)
+    if samples.content_type_for(provider, name) == FORM:
+        fields = parse_qs(raw.decode("ascii"))
+        kind = (fields.get("txn_type") or fields.get("payment_status") or ["?"])[0]
+        return f"ipn:{kind}"
+    body = json.loads(raw)
+    return str(body.get("event_type") if provider == "paypal" else body.get("type"))
+
+
+def resolve_sample(provider: str, event_type: str) -> str:
+    """Map what the user typed to one sample name: the name itself, its dotted form, or a unique event type."""
+    if provider not in samples.PROVIDERS:
+        raise CliError(f"unknown provider {provider!r}; choose one of {', '.join(samples.PROVIDERS)}")
+    names = samples.list_samples(provider)
+    wanted = event_type.strip()
+    normalized = wanted.lower().replace(".", "_").replace("-", "_")
+    for candidate in (wanted, normalized):
+        if candidate in names:
+            return candidate
+    by_type = [n for n in names if sample_event_type(provider, n).lower() == wanted.lower()]
+    if len(by_type) == 1:
+        return by_type[0]
+    if by_type:
+        raise CliError(f"{provider} {wanted!r} is ambiguous; name one sample: {', '.join(by_type)}")
+    raise CliError(f"no {provider} sample for {wanted!r}; see `webhookctl send --list` (known: {', '.join(names)})")
+
+
+def list_table() -> list[tuple[str, str, str, str]]:
+    """(provider, sample, event type, content type) for every sample."""
+    return [
+        (p, n, sample_event_type(p, n), samples.content_type_for(p, n))
+        for p in samples.PROVIDERS
+        for n in samples.list_samples(p)
+    ]
+
+
+# --- signing material ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What it takes to sign for one provider. Unused fields stay None."""
+
+    stripe_secrets: tuple[str, ...] = ()
+    square_key: str | None = None
+    square_notification_url: str | None = None
+    paypal_webhook_id: str | None = None
+    paypal_cert_url: str | None = None
+    paypal_private_key_pem: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SigningFlags:
+    """The signing-related command-line flags."""
+
+    secrets: tuple[str, ...] = ()
+    secret_from_aws: bool = False
+    square_notification_url: str | None = None
+    paypal_webhook_id: str | None = None
+    paypal_cert_url: str | None = None
+    paypal_key_file: Path | None = None
+
+
+def _secret_from_aws(target: Target, provider: str) -> Mapping[str, Any]:
+    name = SECRET_NAMES[provider]
+    try:
+        raw = target.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+        value = json.loads(raw)
+    except Exception as exc:  # boto errors, missing SecretString, bad JSON: all one actionable message
+        raise CliError(f"cannot read secret {name} from Secrets Manager: {exc}") from exc
+    if not isinstance(value, Mapping):
+        raise CliError(f"secret {name} is not a JSON object (see docs/design.md, Secrets Manager formats)")
+    return value
+
+
+def resolve_signing(
+    provider: str, flags: SigningFlags, load_target: Callable[[], Target], url: str, is_ipn: bool
+) -> Signing:
+    """Flags first, then the target: stack.json's `signing` locally, Secrets Manager with --secret-from-aws."""
+    if is_ipn:
+        return Signing()  # IPN is not signed: the receiver posts the message back to PayPal to verify it.
+    if provider == "paypal":
+        return _paypal_signing(flags, load_target)
+    if provider == "stripe":
+        return _stripe_signing(flags, load_target)
+    return _square_signing(flags, load_target, url)
+
+
+def _target_for_secrets(provider: str, flags: SigningFlags, load_target: Callable[[], Target]) -> Target:
+    target = load_target()
+    if target.name == "aws" and not flags.secret_from_aws:
+        raise CliError(f"no {provider} signing secret: pass --secret or --secret-from-aws")
+    return target
+
+
+def _stripe_signing(flags: SigningFlags, load_target: Callable[[], Target]) -> Signing:
+    if flags.secrets:
+        return Signing(stripe_secrets=flags.secrets)
+    target = _target_for_secrets("stripe", flags, load_target)
+    if flags.secret_from_aws:
+        current = [str(s) for s in _secret_from_aws(target, "stripe").get("signing_secrets") or ()][:1]
+    else:
+        current = [target.signing.get("stripe", {}).get("secret", "")]
+    if not current or not all(current):
+        where = SECRET_NAMES["stripe"] + " signing_secrets" if flags.secret_from_aws else "stack.json signing.stripe"
+        raise CliError(f"no Stripe signing secret in {where}; pass --secret")
+    return Signing(stripe_secrets=tuple(current))
+
+
+def _square_signing(flags: SigningFlags, load_target: Callable[[], Target], url: str) -> Signing:
+    if flags.secrets:
+        if len(flags.secrets) > 1:
+            raise CliError("Square has one signature key: give --secret once")
+        return Signing(square_key=flags.secrets[0], square_notification_url=flags.square_notification_url or url)
+    target = _target_for_secrets("square", flags, load_target)
+    if flags.secret_from_aws:
+        key = _secret_from_aws(target, "square").get("signature_key")
+        configured = target.output("square_notification_url")
+    else:
+        local = target.signing.get("square", {})
+        key, configured = local.get("signature_key"), local.get("notification_url")
+    if not key:
+        where = SECRET_NAMES["square"] if flags.secret_from_aws else "stack.json signing.square"
+        raise CliError(f"no Square signature_key in {where}; pass --secret")
+    # Square signs the URL the subscription is registered with, which the validator reads from configuration.
+    notification_url = flags.square_notification_url or configured or url
+    return Signing(square_key=str(key), square_notification_url=str(notification_url))
+
+
+def _paypal_signing(flags: SigningFlags, load_target: Callable[[], Target]) -> Signing:
+    if flags.secrets:
+        raise CliError(
+            "PayPal REST webhooks are signed with an RSA key, not a shared secret: "
+            "use --paypal-key, --paypal-cert-url and --paypal-webhook-id"
+        )
+    key_pem = flags.paypal_key_file.read_bytes() if flags.paypal_key_file else None
+    webhook_id, cert_url = flags.paypal_webhook_id, flags.paypal_cert_url
+    if key_pem is None or webhook_id is None or cert_url is None:
+        target = load_target()
+        if target.name == "local":
+            local = target.signing.get("paypal", {})
+            key_pem = key_pem or (local["private_key_pem"].encode() if local.get("private_key_pem") else None)
+            webhook_id = webhook_id or local.get("webhook_id")
+            cert_url = cert_url or local.get("cert_url")
+        elif flags.secret_from_aws and webhook_id is None:
+            webhook_id = _secret_from_aws(target, "paypal").get("webhook_id")
+    if not key_pem or not webhook_id or not cert_url:
+        missing = [n for n, v in (("--paypal-key", key_pem), ("--paypal-webhook-id", webhook_id),
+                                  ("--paypal-cert-url", cert_url)) if not v]  # fmt: skip
+        raise CliError(f"cannot sign a PayPal REST webhook without {', '.join(missing)}")
+    return Signing(paypal_webhook_id=str(webhook_id), paypal_cert_url=str(cert_url), paypal_private_key_pem=key_pem)
+
+
+def sign_headers(provider: str, body: bytes, content_type: str, material: Signing) -> dict[str, str]:
+    """The headers the provider would send with ``body``, signature included."""
+    if content_type == FORM:
+        return dict(IPN_HEADERS)
+    headers = dict(PROVIDER_HEADERS[provider])
+    if provider == "stripe":
+        secret, *more = material.stripe_secrets
+        headers["Stripe-Signature"] = signing.stripe_signature_header(body, secret, None, *more)
+    elif provider == "square":
+        if material.square_key is None or material.square_notification_url is None:
+            raise CliError("no Square signature key or notification URL")
+        headers["x-square-hmacsha256-signature"] = signing.square_signature(
+            body, material.square_key, material.square_notification_url
+        )
+    else:
+        if material.paypal_private_key_pem is None:
+            raise CliError("no PayPal signing key")
+        headers.update(
+            signing.paypal_transmission_headers(
+                body, str(material.paypal_webhook_id), str(material.paypal_cert_url), material.paypal_private_key_pem
+            )
+        )
+    return headers
+
+
+# --- tampering -------------------------------------------------------------------------------------------------------
+
+
+def tamper(body: bytes) -> tuple[bytes, int]:
+    """Change exactly one byte so the signature no longer matches but the body still parses.
+
+    The last ASCII digit becomes the next digit (9 -> 0). The last digit of a run is never a leading digit, so JSON
+    numbers and form values stay well-formed and the request reaches the signature check (401) instead of failing
+    request validation (400). Bodies without a digit get their last letter swapped for another letter.
+    """
+    data = bytearray(body)
+    for i in range(len(data) - 1, -1, -1):
+        c = data[i]
+        if 0x30 <= c <= 0x39:
+            data[i] = 0x30 + (c - 0x30 + 1) % 10
+            return bytes(data), i
+    for i in range(len(data) - 1, -1, -1):
+        if chr(data[i]).isascii() and chr(data[i]).isalpha():
+            data[i] = ord("b" if chr(data[i]).lower() == "a" else "a")
+            return bytes(data), i
+    raise CliError("cannot tamper with a body that has no digit or letter")
+
+
+# --- requests --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingWebhook:
+    provider: str
+    sample: str
+    event_id: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    tampered_offset: int | None = None
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    provider: str
+    event_type: str
+    url: str | None = None
+    tamper: bool = False
+    event_id: str | None = None
+    transaction_id: str | None = None
+    customer_id: str | None = None
+    count: int = 1
+    signing: SigningFlags = field(default_factory=SigningFlags)
+
+
+def event_id_of(provider: str, body: bytes, content_type: str) -> str:
+    if content_type == FORM:
+        return parse_qs(body.decode("ascii")).get("ipn_track_id", ["?"])[0]
+    parsed = json.loads(body)
+    return str(parsed.get("event_id") if provider == "square" else parsed.get("id"))
+
+
+def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> Iterator[OutgoingWebhook]:
+    """The ``count`` signed requests to send; ``load_target`` is only called when flags leave something unknown."""
+    name = resolve_sample(options.provider, options.event_type)
+    if options.count < 1:
+        raise CliError("--count must be at least 1")
+    url = options.url or load_target().webhook_url(options.provider)
+    is_ipn = samples.content_type_for(options.provider, name) == FORM
+    material = resolve_signing(options.provider, options.signing, load_target, url, is_ipn)
+    for _ in range(options.count):
+        body, content_type = samples.render_sample(
+            options.provider,
+            name,
+            event_id=options.event_id,
+            transaction_id=options.transaction_id,
+            customer_id=options.customer_id,
+        )
+        headers = sign_headers(options.provider, body, content_type, material)
+        event_id = event_id_of(options.provider, body, content_type)
+        offset: int | None = None
+        if options.tamper:
+            body, offset = tamper(body)
+        yield OutgoingWebhook(
+            provider=options.provider,
+            sample=name,
+            event_id=event_id,
+            url=url,
+            headers=headers,
+            body=body,
+            tampered_offset=offset,
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    request: OutgoingWebhook
+    status: int
+    response: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def as_json(self) -> dict[str, Any]:
+        try:
+            response: Any = json.loads(self.response)
+        except ValueError:
+            response = self.response
+        return {
+            "provider": self.request.provider,
+            "sample": self.request.sample,
+            "event_id": self.request.event_id,
+            "url": self.request.url,
+            "status": self.status,
+            "response": response,
+            "tampered_offset": self.request.tampered_offset,
+        }
+
+
+def deliver(request: OutgoingWebhook, session: requests.Session, timeout: float = DEFAULT_TIMEOUT) -> Delivery:
+    try:
+        resp = session.post(request.url, data=request.body, headers=dict(request.headers), timeout=timeout)
+    except requests.RequestException as exc:
+        raise CliError(f"cannot POST to {request.url}: {exc.__class__.__name__}: {exc} (is the stack up?)") from exc
+    return Delivery(request=request, status=resp.status_code, response=resp.text)
+
+
+def dry_run_text(request: OutgoingWebhook) -> str:
+    lines = [f"POST {request.url}"] + [f"{k}: {v}" for k, v in request.headers.items()]
+    if request.tampered_offset is not None:
+        lines.append(f"# body tampered after signing at byte offset {request.tampered_offset}")
+    return "\n".join(lines) + "\n\n" + request.body.decode("utf-8", errors="replace")
+
+
+def dry_run_json(request: OutgoingWebhook) -> dict[str, Any]:
+    return {
+        "provider": request.provider,
+        "sample": request.sample,
+        "event_id": request.event_id,
+        "url": request.url,
+        "headers": dict(request.headers),
+        "body": request.body.decode("utf-8", errors="replace"),
+        "tampered_offset": request.tampered_offset,
+    }
+
+
+def run_send(
+    options: SendOptions,
+    load_target: Callable[[], Target],
+    *,
+    dry_run: bool,
+    as_json: bool,
+    out: Callable[[str], None],
+    session: requests.Session | None = None,
+) -> int:
+    """Send (or print) every request; exit code 0 when all answers were 2xx, 3 otherwise."""
+    http = session or requests.Session()
+    requests_ = list(build_requests(options, load_target))
+    exit_code = EXIT_OK
+    for index, request in enumerate(requests_, start=1):
+        if dry_run:
+            out(json.dumps(dry_run_json(request)) if as_json else dry_run_text(request))
+            continue
+        delivery = deliver(request, http)
+        if not delivery.ok:
+            exit_code = EXIT_REJECTED
+        if as_json:
+            out(json.dumps(delivery.as_json()))
+        else:
+            prefix = f"[{index}/{len(requests_)}] " if len(requests_) > 1 else ""
+            tampered = " (tampered)" if request.tampered_offset is not None else ""
+            out(
+                f"{prefix}{request.provider} {request.sample} {request.event_id}{tampered} -> "
+                f"HTTP {delivery.status} {delivery.response.strip()}"
+            )
+    return exit_code
+
+
+def format_list(rows: Sequence[tuple[str, str, str, str]]) -> str:
+    widths = [max(len(r[i]) for r in [("PROVIDER", "SAMPLE", "EVENT TYPE", "CONTENT TYPE"), *rows]) for i in range(3)]
+    header = ("PROVIDER", "SAMPLE", "EVENT TYPE", "CONTENT TYPE")
+    return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}" for r in [header, *rows])
