@@ -66,11 +66,14 @@ def is_ipn(event: Mapping[str, Any]) -> bool:
 
 
 def ipn_event_id(event: Mapping[str, Any]) -> str:
-    """The notification id of an IPN: ``ipn_track_id`` (resends keep it), else ``txn_id:payment_status``."""
+    """The notification id of an IPN, as the ingest plug-in derives it: ``ipn-<ipn_track_id>`` (PayPal keeps it
+    across resends), else ``ipn-<txn_id>-<payment_status>``. The processor uses the id the validator sent."""
     track = optional_str(event, "ipn_track_id")
     if track:
-        return track
-    return f"{event.get('txn_id', '')}:{event.get('payment_status', '')}"
+        return f"ipn-{track}"
+    txn = optional_str(event, "txn_id") or optional_str(event, "recurring_payment_id")
+    txn = txn or optional_str(event, "subscr_id")
+    return f"ipn-{txn or ''}-{event.get('payment_status') or event.get('txn_type') or 'ipn'}"
 
 
 # --- REST ----------------------------------------------------------------------------------------------------------
