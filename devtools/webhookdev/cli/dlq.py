@@ -103,10 +103,13 @@ def _receive(sqs: SQSClient, queue_url: str, limit: int, visibility: int) -> lis
     return list(resp.get("Messages", []))
 
 
-def _receive_until_empty(sqs: SQSClient, queue_url: str, limit: int, visibility: int) -> Iterator[DlqMessage]:
+def _receive_until_empty(
+    sqs: SQSClient, queue_url: str, limit: int, visibility: int, received: list[DlqMessage] | None = None
+) -> Iterator[DlqMessage]:
     """Each message at most once, until ``limit`` or the queue answers empty twice in a row.
 
-    Received messages stay invisible for ``visibility`` seconds, so later receives return other messages.
+    Received messages stay invisible for ``visibility`` seconds, so later receives return other messages. Every
+    message received (including the rest of a batch the caller stopped in) is appended to ``received``.
     """
     seen: set[str] = set()
     empty = 0
@@ -116,10 +119,11 @@ def _receive_until_empty(sqs: SQSClient, queue_url: str, limit: int, visibility:
             empty += 1
             continue
         empty = 0
-        for raw in batch:
-            message = DlqMessage.from_sqs(raw)
-            seen.add(message.message_id)
-            yield message
+        messages = [DlqMessage.from_sqs(raw) for raw in batch]
+        seen.update(m.message_id for m in messages)
+        if received is not None:
+            received.extend(messages)
+        yield from messages
 
 
 def _release(sqs: SQSClient, queue_url: str, messages: Sequence[DlqMessage]) -> None:
@@ -195,13 +199,11 @@ def redrive(
     redriven: list[DlqMessage] = []
     failed: list[tuple[DlqMessage, str]] = []
     selected: list[DlqMessage] = []
-    skipped: list[DlqMessage] = []
+    received: list[DlqMessage] = []
     handled = 0
-    for message in _receive_until_empty(
-        sqs, queue_url, limit if all_messages else 1_000_000, REDRIVE_VISIBILITY_SECONDS
-    ):
+    scan_limit = limit if all_messages else 1_000_000
+    for message in _receive_until_empty(sqs, queue_url, scan_limit, REDRIVE_VISIBILITY_SECONDS, received):
         if message_id and message.message_id != message_id:
-            skipped.append(message)
             continue
         label = f"{message.message_id} ({message.provider} {message.event_id})"
         if dry_run:
@@ -227,7 +229,8 @@ def redrive(
         handled += 1
         if message_id or handled >= limit:
             break
-    _release(sqs, queue_url, skipped + selected + [m for m, _ in failed])
+    deleted = {m.message_id for m in redriven}
+    _release(sqs, queue_url, [m for m in received if m.message_id not in deleted])
     if message_id and not (redriven or failed or selected):
         raise CliError(f"message {message_id} is not in the DLQ (already redriven, or in flight elsewhere)")
     return RedriveResult(redriven=redriven, failed=failed, selected=selected)

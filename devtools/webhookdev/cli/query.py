@@ -115,6 +115,10 @@ def resolve_api_key(options: QueryOptions, target: Target) -> str:
 def _get(session: requests.Session, url: str, params: dict[str, str], key: str) -> requests.Response:
     try:
         return session.get(url, params=params, headers={"x-api-key": key}, timeout=DEFAULT_TIMEOUT)
+    except requests.ConnectionError:
+        raise CliError(f"cannot connect to {url} (is the stack up? `make up`)") from None
+    except requests.Timeout:
+        raise CliError(f"no answer from {url} within {DEFAULT_TIMEOUT:g}s") from None
     except requests.RequestException as exc:
         raise CliError(f"cannot GET {url}: {exc.__class__.__name__}: {exc}") from exc
 

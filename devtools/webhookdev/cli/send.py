@@ -333,8 +333,12 @@ class Delivery:
 def deliver(request: OutgoingWebhook, session: requests.Session, timeout: float = DEFAULT_TIMEOUT) -> Delivery:
     try:
         resp = session.post(request.url, data=request.body, headers=dict(request.headers), timeout=timeout)
+    except requests.ConnectionError:
+        raise CliError(f"cannot connect to {request.url} (is the stack up? `make up`)") from None
+    except requests.Timeout:
+        raise CliError(f"no answer from {request.url} within {timeout:g}s") from None
     except requests.RequestException as exc:
-        raise CliError(f"cannot POST to {request.url}: {exc.__class__.__name__}: {exc} (is the stack up?)") from exc
+        raise CliError(f"cannot POST to {request.url}: {exc.__class__.__name__}: {exc}") from exc
     return Delivery(request=request, status=resp.status_code, response=resp.text)
 
 
