@@ -7,11 +7,12 @@ They separate the two kinds of bad input (docs/design.md, "Failure path"): a mis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from webhook_core.records import MissingEventTime, MissingObjectId, PayloadShapeError
+from webhook_core.records import EventType, MissingEventTime, MissingObjectId, PayloadShapeError, UnprocessableEvent
 
 MAX_METADATA_ITEMS = 24
 MAX_METADATA_VALUE = 256
@@ -84,3 +85,17 @@ def prefixed(prefix: str, user_metadata: object, limit: int = 8) -> dict[str, ob
     if not isinstance(user_metadata, Mapping):
         return {}
     return {f"{prefix}{key}": value for key, value in list(user_metadata.items())[:limit]}
+
+
+@contextmanager
+def event_context(context: Mapping[str, Any]) -> Iterator[None]:
+    """Attach what is known about the event (transaction id, time, types) to an :class:`UnprocessableEvent`."""
+    try:
+        yield
+    except UnprocessableEvent as exc:
+        for name in ("transaction_id", "event_time", "provider_event_type"):
+            if getattr(exc, name) in (None, "") and context.get(name) is not None:
+                setattr(exc, name, context[name])
+        if exc.event_type is EventType.UNKNOWN and isinstance(context.get("event_type"), EventType):
+            exc.event_type = context["event_type"]
+        raise

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from webhook_core.money import from_decimal_string, normalize_currency
-from webhook_core.normalizers._common import mapping, metadata, object_id, optional_str, rfc3339_seconds
+from webhook_core.normalizers._common import event_context, mapping, metadata, object_id, optional_str, rfc3339_seconds
 from webhook_core.records import EventType, MissingEventTime, PayloadShapeError, TransactionRecord
 
 PROVIDER = "paypal"
@@ -155,15 +155,16 @@ def _normalize_rest(event: Mapping[str, Any]) -> TransactionRecord:
 
     amount: Decimal | None = None
     currency: str | None = None
-    if event_type is EventType.UNKNOWN:
-        transaction_id = object_ref or event_id
-        money = resource.get("amount")
-        if isinstance(money, Mapping) and isinstance(money.get("value"), str):
-            currency = normalize_currency(money.get("currency_code"))
-            amount = from_decimal_string(money.get("value"), currency)
-    else:
-        transaction_id = object_id(resource, id_key, f"{provider_type} resource", **context)
-        amount, currency = _rest_amount(resource, resource_type)
+    with event_context(context):
+        if event_type is EventType.UNKNOWN:
+            transaction_id = object_ref or event_id
+            money = resource.get("amount")
+            if isinstance(money, Mapping) and isinstance(money.get("value"), str):
+                currency = normalize_currency(money.get("currency_code"))
+                amount = from_decimal_string(money.get("value"), currency)
+        else:
+            transaction_id = object_id(resource, id_key, f"{provider_type} resource", **context)
+            amount, currency = _rest_amount(resource, resource_type)
     return TransactionRecord(
         provider=PROVIDER,
         event_id=event_id,
@@ -219,8 +220,9 @@ def _normalize_ipn(event: Mapping[str, Any]) -> TransactionRecord:
         event_time = ipn_date_seconds(event.get("payment_date"), **context)
         context["event_time"] = event_time
         transaction_id = object_id(event, "txn_id", "IPN", **context)
-        currency = normalize_currency(event.get("mc_currency"))
-        amount = abs(from_decimal_string(event.get("mc_gross"), currency))
+        with event_context(context):
+            currency = normalize_currency(event.get("mc_currency"))
+            amount = abs(from_decimal_string(event.get("mc_gross"), currency))
     return TransactionRecord(
         provider=PROVIDER,
         event_id=event_id,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from webhook_core.money import from_minor_units, normalize_currency
-from webhook_core.normalizers._common import mapping, metadata, object_id, optional_str, rfc3339_seconds
+from webhook_core.normalizers._common import event_context, mapping, metadata, object_id, optional_str, rfc3339_seconds
 from webhook_core.records import EventType, PayloadShapeError, TransactionRecord
 
 PROVIDER = "square"
@@ -121,7 +121,8 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
     event_time = rfc3339_seconds(event.get("created_at"), "created_at", **context)
     context["event_time"] = event_time
     transaction_id = object_id(obj, "id", f"{provider_type} data.object.{key}", **context)
-    amount, currency = _money(obj)
+    with event_context(context):
+        amount, currency = _money(obj)
     return [
         TransactionRecord(
             provider=PROVIDER,

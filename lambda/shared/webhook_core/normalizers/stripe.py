@@ -12,7 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from webhook_core.money import from_minor_units, normalize_currency
-from webhook_core.normalizers._common import mapping, metadata, object_id, optional_str, prefixed, unix_seconds
+from webhook_core.normalizers._common import (
+    event_context,
+    mapping,
+    metadata,
+    object_id,
+    optional_str,
+    prefixed,
+    unix_seconds,
+)
 from webhook_core.records import EventType, PayloadShapeError, TransactionRecord
 
 PROVIDER = "stripe"
@@ -112,20 +120,21 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
 
     amount: Decimal | None = None
     currency: str | None = None
-    if event_type is EventType.UNKNOWN:
-        # Recorded for completeness: keyed by the object's id (or the event's), amount only when it is plain money.
-        transaction_id = object_ref or event_id
-        raw_amount, raw_currency = obj.get("amount"), obj.get("currency")
-        if isinstance(raw_amount, int) and not isinstance(raw_amount, bool) and isinstance(raw_currency, str):
-            currency = normalize_currency(raw_currency)
+    with event_context(context):
+        if event_type is EventType.UNKNOWN:
+            # Recorded for completeness: keyed by the object's id (or the event's), amount only when it is plain money.
+            transaction_id = object_ref or event_id
+            raw_amount, raw_currency = obj.get("amount"), obj.get("currency")
+            if isinstance(raw_amount, int) and not isinstance(raw_amount, bool) and isinstance(raw_currency, str):
+                currency = normalize_currency(raw_currency)
+                amount = from_minor_units(raw_amount, currency, STRIPE_EXPONENT_OVERRIDES)
+        else:
+            transaction_id = object_id(obj, "id", f"{provider_type} data.object", **context)
+            currency = normalize_currency(obj.get("currency"))
+            raw_amount = _amount(obj, event_type, previous)
+            if raw_amount is None:
+                raise PayloadShapeError(f"{provider_type} data.object has no amount")
             amount = from_minor_units(raw_amount, currency, STRIPE_EXPONENT_OVERRIDES)
-    else:
-        transaction_id = object_id(obj, "id", f"{provider_type} data.object", **context)
-        currency = normalize_currency(obj.get("currency"))
-        raw_amount = _amount(obj, event_type, previous)
-        if raw_amount is None:
-            raise PayloadShapeError(f"{provider_type} data.object has no amount")
-        amount = from_minor_units(raw_amount, currency, STRIPE_EXPONENT_OVERRIDES)
 
     return [
         TransactionRecord(
