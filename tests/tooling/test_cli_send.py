@@ -116,7 +116,8 @@ def stack_json(tmp_path: Path, base_url: str, pki: signing.PayPalTestPKI) -> Pat
 
 
 def no_target() -> Target:
-    raise AssertionError("the target must not be loaded when flags say everything")
+    # What load_local raises without a stack: any test whose request needs the stack fails with it.
+    raise CliError("the local stack is not running (stack.json not found): start it with `make up`")
 
 
 # --- independent verifiers -----------------------------------------------------------------------------------------
@@ -421,3 +422,22 @@ def test_unreachable_endpoint_is_a_one_line_error(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert err.startswith("webhookctl: error: cannot connect to http://127.0.0.1:9/x")
     assert err.count("\n") == 1
+
+
+def test_ipn_is_registered_with_the_local_paypal_stub_before_it_is_sent(
+    tmp_path: Path, endpoint: Recorder, pki: signing.PayPalTestPKI
+) -> None:
+    stack = stack_json(tmp_path, endpoint.url, pki)
+    document = json.loads(stack.read_text())
+    document["paypal_stub"] = {"ipn_register_url": f"{endpoint.url}/_local/ipn/messages", "ca_bundle": None}
+    stack.write_text(json.dumps(document))
+    assert main(["send", "paypal", "ipn_web_accept_refunded", "--stack-file", str(stack)]) == EXIT_OK
+    assert main(["send", "paypal", "ipn_web_accept_completed", "--stack-file", str(stack), "--tamper"]) == EXIT_OK
+    paths = [r["path"] for r in endpoint.received]
+    assert paths == ["/local/_local/ipn/messages", "/local/api/v1/webhooks/paypal"] * 2
+    registered, sent, registered_tampered, sent_tampered = (r["body"] for r in endpoint.received)
+    assert registered == sent
+    assert endpoint.received[1]["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    # Tampered: PayPal "sent" the original, the endpoint receives a body one byte off, so the postback says INVALID.
+    assert registered_tampered != sent_tampered
+    assert sum(a != b for a, b in zip(registered_tampered, sent_tampered, strict=True)) == 1

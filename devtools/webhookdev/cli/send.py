@@ -250,6 +250,11 @@ class OutgoingWebhook:
     headers: Mapping[str, str]
     body: bytes
     tampered_offset: int | None = None
+    #: Local PayPal stub only: where to register the IPN message as "sent by PayPal" (the untampered body), so the
+    #: validator's postback is answered VERIFIED for exactly that body, as PayPal would.
+    ipn_register_url: str | None = None
+    ipn_register_ca_bundle: str | None = None
+    original_body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,7 @@ def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> I
     url = options.url or load_target().webhook_url(options.provider)
     is_ipn = samples.content_type_for(options.provider, name) == FORM
     material = resolve_signing(options.provider, options.signing, load_target, url, is_ipn)
+    register_url, ca_bundle = _ipn_registration(load_target, options.url) if is_ipn else (None, None)
     for _ in range(options.count):
         body, content_type = samples.render_sample(
             options.provider,
@@ -290,7 +296,7 @@ def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> I
         )
         headers = sign_headers(options.provider, body, content_type, material)
         event_id = event_id_of(options.provider, body, content_type)
-        offset: int | None = None
+        original, offset = body, None
         if options.tamper:
             body, offset = tamper(body)
         yield OutgoingWebhook(
@@ -301,7 +307,46 @@ def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> I
             headers=headers,
             body=body,
             tampered_offset=offset,
+            ipn_register_url=register_url,
+            ipn_register_ca_bundle=ca_bundle,
+            original_body=original,
         )
+
+
+def _ipn_registration(load_target: Callable[[], Target], url_flag: str | None) -> tuple[str | None, str | None]:
+    """The local PayPal stub's registration endpoint, when sending to the local stack; (None, None) otherwise."""
+    try:
+        target = load_target()
+    except CliError:
+        if url_flag:
+            return None, None  # --url without a stack: nothing to register with
+        raise
+    if target.name != "local":
+        return None, None  # real PayPal answers the postback itself (INVALID for a message it never sent)
+    stub = target.extra.get("paypal_stub")
+    if not isinstance(stub, Mapping) or not stub.get("ipn_register_url"):
+        return None, None
+    ca_bundle = stub.get("ca_bundle")
+    return str(stub["ipn_register_url"]), (str(ca_bundle) if ca_bundle else None)
+
+
+def register_ipn(request: OutgoingWebhook, session: requests.Session, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Tell the local PayPal stub this IPN message was sent, so its postback answers VERIFIED for it."""
+    if not request.ipn_register_url:
+        return
+    verify: bool | str = request.ipn_register_ca_bundle or True
+    try:
+        resp = session.post(
+            request.ipn_register_url,
+            data=request.original_body,
+            headers={"Content-Type": FORM},
+            timeout=timeout,
+            verify=verify,
+        )
+    except requests.RequestException as exc:
+        raise CliError(f"cannot register the IPN message with the local PayPal stub: {exc.__class__.__name__}") from exc
+    if not resp.ok:
+        raise CliError(f"the local PayPal stub refused the IPN registration: HTTP {resp.status_code}")
 
 
 @dataclass(frozen=True)
@@ -378,6 +423,7 @@ def run_send(
         if dry_run:
             out(json.dumps(dry_run_json(request)) if as_json else dry_run_text(request))
             continue
+        register_ipn(request, http)
         delivery = deliver(request, http)
         if not delivery.ok:
             exit_code = EXIT_REJECTED

@@ -56,6 +56,8 @@ class Target:
     aws_endpoint_url: str | None = None
     lambda_endpoint_url: str | None = None
     region: str = DEFAULT_REGION
+    #: Anything else stack.json carries (e.g. `paypal_stub`).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     # --- URLs --------------------------------------------------------------------------------------------------------
 
@@ -148,6 +150,7 @@ def load_local(stack_file: Path | None = None) -> Target:
         aws_endpoint_url=aws_endpoint,
         lambda_endpoint_url=data.get("lambda_endpoint_url") or _default_lambda_endpoint(aws_endpoint),
         region=str(data.get("region") or DEFAULT_REGION),
+        extra=data,
     )
 
 
