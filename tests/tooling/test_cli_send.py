@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import boto3
 import pytest
 import stripe
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from moto import mock_aws
 from square.utils.webhooks_helper import verify_signature as square_verify
 from webhookdev import samples, signing
 from webhookdev.cli import main
@@ -441,3 +443,45 @@ def test_ipn_is_registered_with_the_local_paypal_stub_before_it_is_sent(
     # Tampered: PayPal "sent" the original, the endpoint receives a body one byte off, so the postback says INVALID.
     assert registered_tampered != sent_tampered
     assert sum(a != b for a, b in zip(registered_tampered, sent_tampered, strict=True)) == 1
+
+
+@dataclass(frozen=True)
+class MotoAwsTarget(Target):
+    """The aws target with its clients from moto's in-process mock."""
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1")
+
+
+def test_secret_from_aws_reads_secrets_manager_in_the_documented_format() -> None:
+    with mock_aws():
+        sm = boto3.client("secretsmanager", region_name="us-east-1")
+        sm.create_secret(
+            Name="webhook-processor/stripe/secret",
+            SecretString=json.dumps({"signing_secrets": [STRIPE_SECRET, "whsec_previous"]}),
+        )
+        sm.create_secret(Name="webhook-processor/square/secret", SecretString=json.dumps({"signature_key": SQUARE_KEY}))
+        target = MotoAwsTarget(
+            name="aws",
+            base_url=None,
+            outputs={
+                "api_url": "https://abc.execute-api.us-east-1.amazonaws.com/prod",
+                "square_notification_url": SQUARE_NOTIFICATION_URL,
+            },
+        )
+        flags = SigningFlags(secret_from_aws=True)
+        [stripe_req] = build_requests(SendOptions("stripe", "charge_succeeded", signing=flags), lambda: target)
+        [square_req] = build_requests(SendOptions("square", "refund_created", signing=flags), lambda: target)
+    assert stripe_req.url == "https://abc.execute-api.us-east-1.amazonaws.com/prod/api/v1/webhooks/stripe"
+    assert stripe_expected(stripe_req.body, stripe_req.headers["Stripe-Signature"], STRIPE_SECRET)
+    assert stripe_req.headers["Stripe-Signature"].count("v1=") == 1, "signs with the current secret only"
+    sig = square_req.headers["x-square-hmacsha256-signature"]
+    assert square_expected(square_req.body, sig, SQUARE_KEY, SQUARE_NOTIFICATION_URL)
+
+
+def test_secret_from_aws_missing_secret_is_one_clear_error() -> None:
+    with mock_aws():
+        target = MotoAwsTarget(name="aws", base_url="https://x/prod")
+        flags = SigningFlags(secret_from_aws=True)
+        with pytest.raises(CliError, match="cannot read secret webhook-processor/stripe/secret"):
+            list(build_requests(SendOptions("stripe", "charge_succeeded", signing=flags), lambda: target))
