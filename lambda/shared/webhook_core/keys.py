@@ -32,6 +32,16 @@ def is_form_encoded(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == FORM_CONTENT_TYPE
 
 
+def stored_content_type(content_type: str) -> str:
+    """The Content-Type for the raw object: form bodies (IPN) are stored as text, matching their ``.txt`` key.
+
+    The percent-encoded form body is plain ASCII; the original header is kept in the object's metadata.
+    """
+    if is_form_encoded(content_type):
+        return "text/plain"
+    return content_type or "application/octet-stream"
+
+
 def raw_payload_key(provider: str, event_id: str, received_at: float | datetime, content_type: str) -> str:
     """Key of the raw body in the payloads bucket; the date is the receipt time (UTC)."""
     extension = "txt" if is_form_encoded(content_type) else "json"

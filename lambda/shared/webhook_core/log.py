@@ -18,7 +18,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
     """Powertools' JSON formatter with a masking step before serialisation."""
 
     def serialize(self, log: Any) -> str:
-        return super().serialize(cast(dict[str, Any], mask(dict(log))))
+        return super().serialize(cast(dict[str, Any], mask(dict(log), stringify_unknown=True)))
 
 
 def get_logger(service: str | None = None, **kwargs: Any) -> Logger:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 REDACTED = "***"
@@ -139,30 +140,39 @@ def _looks_like_time(key: str) -> bool:
     return any(lowered == hint or lowered.endswith(hint) or lowered.startswith(hint) for hint in _TIME_HINTS)
 
 
-def _mask_value(value: Any, key: str, parent: str) -> Any:
+def _mask_value(value: Any, key: str, parent: str, stringify: bool) -> Any:
     norm = _norm(key)
     if norm in _SECRET_FIELDS:
         return REDACTED if value not in (None, "") else value
     is_pan_field = norm in _PAN_FIELDS or (norm == "number" and any(p in _norm(parent) for p in _CARD_PARENTS))
     if is_pan_field and isinstance(value, str | int) and not isinstance(value, bool):
         return mask_pan(str(value))
-    return _mask(value, key)
+    return _mask(value, key, stringify)
 
 
-def _mask(obj: Any, key: str = "") -> Any:
+_PLAIN = (bool, float, Decimal, type(None))
+
+
+def _mask(obj: Any, key: str, stringify: bool) -> Any:
     if isinstance(obj, str):
         masked: Any = mask_text(obj)
     elif isinstance(obj, Mapping):
-        masked = {k: _mask_value(v, str(k), key) for k, v in obj.items()}
+        masked = {k: _mask_value(v, str(k), key, stringify) for k, v in obj.items()}
     elif isinstance(obj, list | tuple):
-        masked = [_mask(item, key) for item in obj]
-    elif isinstance(obj, int) and not isinstance(obj, bool) and not _looks_like_time(key) and _is_pan(str(abs(obj))):
-        masked = mask_pan(str(obj))
+        masked = [_mask(item, key, stringify) for item in obj]
+    elif isinstance(obj, int) and not isinstance(obj, bool):
+        masked = mask_pan(str(obj)) if not _looks_like_time(key) and _is_pan(str(abs(obj))) else obj
+    elif stringify and not isinstance(obj, _PLAIN):
+        masked = mask_text(str(obj))  # exceptions, datetimes...: as the JSON encoder would print them
     else:
         masked = obj
     return masked
 
 
-def mask(obj: Any) -> Any:
-    """A masked copy of ``obj`` (dicts, lists, tuples, strings, numbers); the input is not modified."""
-    return _mask(obj)
+def mask(obj: Any, *, stringify_unknown: bool = False) -> Any:
+    """A masked copy of ``obj`` (dicts, lists, tuples, strings, numbers); the input is not modified.
+
+    Other objects (``Decimal``, ``datetime``, exceptions) are returned as they are, unless ``stringify_unknown`` is
+    set (the log formatter does), in which case they become their masked ``str()``.
+    """
+    return _mask(obj, "", stringify_unknown)

@@ -31,7 +31,7 @@ from webhook_core.errors import (
     WebhookError,
     http_status,
 )
-from webhook_core.keys import raw_payload_key
+from webhook_core.keys import raw_payload_key, stored_content_type
 from webhook_core.log import get_logger
 from webhook_core.observability import set_tracer, subsegment
 from webhook_core.providers import ProviderPlugin, Verified, VerifyContext, get_provider
@@ -112,6 +112,11 @@ def parse_request(event: Mapping[str, Any]) -> Request:
     return Request(raw=raw, headers=headers, stage_variables=stage_variables)
 
 
+def _ascii(value: str, limit: int = 200) -> str:
+    """S3 user metadata must be ASCII: drop anything else rather than fail the put."""
+    return value.encode("ascii", "ignore").decode()[:limit]
+
+
 def response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "statusCode": status,
@@ -169,7 +174,7 @@ class Validator:
                 return self.plugin.verify(request.raw, request.headers, ctx)
             raise
 
-    def store(self, request: Request, settings: Settings, key: str, event_id: str) -> str:
+    def store(self, request: Request, settings: Settings, key: str) -> str:
         bucket = settings.require("s3_bucket")
         try:
             with subsegment("s3.put_raw_payload", provider=self.provider):
@@ -177,9 +182,9 @@ class Validator:
                     Bucket=bucket,
                     Key=key,
                     Body=request.raw,
-                    ContentType=request.content_type or "application/octet-stream",
+                    ContentType=stored_content_type(request.content_type),
                     ServerSideEncryption="AES256",
-                    Metadata={"provider": self.provider, "event-id": key.rsplit("/", 1)[-1]},
+                    Metadata={"provider": self.provider, "received-content-type": _ascii(request.content_type)},
                 )
         except Exception as exc:  # botocore ClientError/BotoCoreError and anything else: provider must retry
             raise StorageUnavailable(f"raw payload put failed: {type(exc).__name__}") from exc
@@ -229,7 +234,7 @@ class Validator:
             outcome.transaction_id = self.plugin.transaction_id(parsed)
             outcome.verified = self.verify(request, settings, received_at)
             key = raw_payload_key(self.provider, outcome.event_id, received_at, request.content_type)
-            bucket = self.store(request, settings, key, outcome.event_id)
+            bucket = self.store(request, settings, key)
             outcome.s3_key = key
             self.invoke_processor(self.async_event(request, outcome.event_id, received_at, bucket, key), settings)
         except WebhookError as exc:
@@ -274,7 +279,7 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-    @logger.inject_lambda_context(log_event=False, clear_state=True)
+    @logger.inject_lambda_context(log_event=False)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         metrics.add_metric(name="WebhookReceived", unit=MetricUnit.Count, value=1)
