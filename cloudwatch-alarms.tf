@@ -1,0 +1,347 @@
+# Every alarm of the request. All publish to the SNS topic on ALARM and on OK, so the ops team also learns when an
+# incident clears. Count-like metrics are only emitted when something happens, so missing data is "not breaching".
+
+locals {
+  alarm_actions = [aws_sns_topic.alarms.arn]
+  t             = var.alarm_thresholds
+
+  # Functions with their timeouts (for the Duration threshold), keyed by a stable short name.
+  monitored_functions = merge(
+    {
+      for p, _ in var.webhook_providers : "${p}-validator" => {
+        name    = module.validators[p].function_name
+        timeout = var.validator_timeout
+      }
+    },
+    {
+      processor  = { name = module.processor.function_name, timeout = var.processor_timeout }
+      query      = { name = module.query.function_name, timeout = var.query_timeout }
+      authorizer = { name = module.authorizer.function_name, timeout = var.authorizer_timeout }
+    },
+  )
+
+  api_dimensions = {
+    ApiName = module.api_gateway.rest_api_name
+    Stage   = module.api_gateway.stage_name
+  }
+
+  # DynamoDB reports SystemErrors and ThrottledRequests per TableName *and* Operation only, so the table-wide alarms
+  # sum the operations the functions use.
+  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "Query"]
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lambda
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  for_each = local.monitored_functions
+
+  alarm_name          = "${local.name}-${each.key}-errors"
+  alarm_description   = "${each.value.name}: more than ${local.t.lambda_errors} invocation errors in 5 minutes. Check its log group and X-Ray traces."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.lambda_errors
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
+  for_each = local.monitored_functions
+
+  alarm_name          = "${local.name}-${each.key}-throttles"
+  alarm_description   = "${each.value.name}: more than ${local.t.lambda_throttles} throttled invocations in 5 minutes (reserved or account concurrency exhausted)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.lambda_throttles
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_duration" {
+  for_each = local.monitored_functions
+
+  alarm_name          = "${local.name}-${each.key}-duration-near-timeout"
+  alarm_description   = "${each.value.name}: slowest invocation above ${local.t.lambda_duration_percent_of_timeout}% of its ${each.value.timeout} s timeout in 5 minutes."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Duration"
+  dimensions          = { FunctionName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.timeout * 1000 * local.t.lambda_duration_percent_of_timeout / 100
+  unit                = "Milliseconds"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Account-wide: no FunctionName dimension.
+resource "aws_cloudwatch_metric_alarm" "lambda_concurrent_executions" {
+  alarm_name          = "${local.name}-account-concurrent-executions"
+  alarm_description   = "Account concurrency above ${local.t.concurrent_executions} of the 1,000 limit for 3 minutes: new invocations will soon be throttled. Request a quota increase."
+  namespace           = "AWS/Lambda"
+  metric_name         = "ConcurrentExecutions"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.concurrent_executions
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
+  alarm_name          = "${local.name}-dlq-messages"
+  alarm_description   = "More than ${local.t.dlq_messages} failed events waiting in ${aws_sqs_queue.dlq.name}: the processor failed them 3 times. Fix the cause, then redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.dlq_messages
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# API Gateway (ApiName + Stage dimensions)
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "api_4xx_rate" {
+  alarm_name          = "${local.name}-api-4xx-rate"
+  alarm_description   = "More than ${local.t.api_4xx_rate_percent}% of requests got a 4xx in 5 minutes: schema rejections (400), bad signatures (401), disabled keys (403) or throttling (429)."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.api_4xx_rate_percent
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / requests"
+    label       = "4XX rate (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "4XXError"
+      dimensions  = local.api_dimensions
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
+  alarm_name          = "${local.name}-api-5xx-rate"
+  alarm_description   = "More than ${local.t.api_5xx_rate_percent}% of requests got a 5xx in 5 minutes: validator failures (providers will retry), timeouts or integration errors."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.api_5xx_rate_percent
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / requests"
+    label       = "5XX rate (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.api_dimensions
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_latency_p99" {
+  alarm_name          = "${local.name}-api-latency-p99"
+  alarm_description   = "p99 latency above ${local.t.api_latency_p99_ms} ms for 5 minutes (target: under 1 s). Check validator cold starts and Secrets Manager/S3 latency in X-Ray."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = local.api_dimensions
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.api_latency_p99_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Traffic outside the learned band, in either direction: a drop can mean a provider stopped delivering.
+resource "aws_cloudwatch_metric_alarm" "api_count_anomaly" {
+  alarm_name          = "${local.name}-api-request-count-anomaly"
+  alarm_description   = "Request count outside the anomaly band (${local.t.api_count_anomaly_band_width} standard deviations) for 3 of 3 periods of 5 minutes: a surge, or a provider that stopped sending."
+  comparison_operator = "LessThanLowerOrGreaterThanUpperThreshold"
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  threshold_metric_id = "band"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "band"
+    expression  = "ANOMALY_DETECTION_BAND(requests, ${local.t.api_count_anomaly_band_width})"
+    label       = "Count (expected)"
+    return_data = true
+  }
+
+  metric_query {
+    id          = "requests"
+    return_data = true
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# DynamoDB
+# ---------------------------------------------------------------------------------------------------------------------
+
+# UserErrors is an account-and-region metric with no dimensions: it counts 4xx from every table of the account.
+resource "aws_cloudwatch_metric_alarm" "dynamodb_user_errors" {
+  alarm_name          = "${local.name}-dynamodb-user-errors"
+  alarm_description   = "More than ${local.t.dynamodb_user_errors} DynamoDB client errors (HTTP 400) in 5 minutes in this account and region: bad requests or missing permissions. Conditional-check failures are not counted here."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = "UserErrors"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.dynamodb_user_errors
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_system_errors" {
+  alarm_name          = "${local.name}-dynamodb-system-errors"
+  alarm_description   = "DynamoDB returned server errors (HTTP 500) on ${module.transactions_table.table_name}. The SDK retries; the processor's retries and DLQ catch the rest."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.dynamodb_system_errors
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "total"
+    expression  = "SUM(METRICS())"
+    label       = "SystemErrors (all operations)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = local.dynamodb_operations
+
+    content {
+      id = "op${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/DynamoDB"
+        metric_name = "SystemErrors"
+        dimensions  = { TableName = module.transactions_table.table_name, Operation = metric_query.value }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_throttled_requests" {
+  alarm_name          = "${local.name}-dynamodb-throttled-requests"
+  alarm_description   = "More than ${local.t.dynamodb_throttled_requests} throttled requests on ${module.transactions_table.table_name} in 5 minutes: on-demand peak above twice the previous peak, or a hot partition."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.dynamodb_throttled_requests
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "total"
+    expression  = "SUM(METRICS())"
+    label       = "ThrottledRequests (all operations)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = local.dynamodb_operations
+
+    content {
+      id = "op${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/DynamoDB"
+        metric_name = "ThrottledRequests"
+        dimensions  = { TableName = module.transactions_table.table_name, Operation = metric_query.value }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+}

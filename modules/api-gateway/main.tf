@@ -1,0 +1,446 @@
+# The payment webhook REST API: POST /api/v1/webhooks/<provider> (one per entry of var.webhook_routes) with a
+# draft-04 body model, GET /api/v1/transactions[/{id}] for internal callers, two cached REQUEST authorizers, Lambda
+# proxy integrations, per-provider usage plans and API keys (key source AUTHORIZER, decision 12), a deployment that
+# follows every change, and one stage with access logs, X-Ray and method settings.
+
+locals {
+  webhook_path       = "/api/v1/webhooks"
+  transactions_path  = "/api/v1/transactions"
+  webhook_model_name = { for k, _ in var.webhook_routes : k => "${title(k)}Webhook" }
+  execution_arn      = aws_api_gateway_rest_api.this.execution_arn
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = var.name
+  description = var.description
+
+  # Providers cannot send x-api-key, so the authorizer supplies the usage identifier key (decision 12).
+  api_key_source = "AUTHORIZER"
+
+  endpoint_configuration {
+    types = [var.endpoint_type]
+  }
+
+  tags = var.tags
+
+  # If the API must ever be replaced, build the new one before deleting the old (a new id means new webhook URLs).
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Resources: /api/v1/webhooks/<provider>, /api/v1/transactions, /api/v1/transactions/{id}
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_resource" "api" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "api"
+}
+
+resource "aws_api_gateway_resource" "v1" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.api.id
+  path_part   = "v1"
+}
+
+resource "aws_api_gateway_resource" "webhooks" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.v1.id
+  path_part   = "webhooks"
+}
+
+# A literal resource per provider (not a {provider} parameter): each gets its own model, authorizer cache entry,
+# throttle and Lambda permission.
+resource "aws_api_gateway_resource" "webhook" {
+  for_each = var.webhook_routes
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.webhooks.id
+  path_part   = each.key
+}
+
+resource "aws_api_gateway_resource" "transactions" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.v1.id
+  path_part   = "transactions"
+}
+
+resource "aws_api_gateway_resource" "transaction" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.transactions.id
+  path_part   = "{id}"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Models, validators, authorizers, gateway responses
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_model" "webhook" {
+  for_each = var.webhook_routes
+
+  rest_api_id  = aws_api_gateway_rest_api.this.id
+  name         = local.webhook_model_name[each.key]
+  description  = "Draft-04 schema of a ${each.key} webhook body; a mismatch is a 400 before any Lambda runs."
+  content_type = "application/json"
+  schema       = each.value.model_schema
+}
+
+resource "aws_api_gateway_request_validator" "body" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "body"
+  validate_request_body       = true
+  validate_request_parameters = false
+}
+
+resource "aws_api_gateway_request_validator" "parameters" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "parameters"
+  validate_request_body       = false
+  validate_request_parameters = true
+}
+
+# Webhook routes: the cache key is the route, so one authorizer call per provider per TTL maps the route to that
+# provider's API key (the usage identifier), which meters and throttles the provider's usage plan.
+resource "aws_api_gateway_authorizer" "webhook_route" {
+  rest_api_id                      = aws_api_gateway_rest_api.this.id
+  name                             = "webhook-route"
+  type                             = "REQUEST"
+  authorizer_uri                   = var.authorizer.invoke_arn
+  identity_source                  = "context.resourcePath"
+  authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
+}
+
+# Query routes: the key source is API-wide, so the authorizer hands back the caller's own x-api-key; caching on that
+# header keeps one decision per caller.
+resource "aws_api_gateway_authorizer" "query_caller" {
+  rest_api_id                      = aws_api_gateway_rest_api.this.id
+  name                             = "query-caller"
+  type                             = "REQUEST"
+  authorizer_uri                   = var.authorizer.invoke_arn
+  identity_source                  = "method.request.header.x-api-key"
+  authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
+}
+
+# Tell the sender which schema rule failed, instead of the generic "Invalid request body".
+resource "aws_api_gateway_gateway_response" "bad_request_body" {
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = "BAD_REQUEST_BODY"
+  status_code   = "400"
+
+  response_templates = {
+    "application/json" = "{\"message\": \"$context.error.message\", \"validation_errors\": \"$context.error.validationErrorString\"}"
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Methods and integrations
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_method" "webhook" {
+  for_each = var.webhook_routes
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  resource_id   = aws_api_gateway_resource.webhook[each.key].id
+  http_method   = "POST"
+  authorization = "CUSTOM"
+  authorizer_id = aws_api_gateway_authorizer.webhook_route.id
+
+  # Required for the usage plan to meter and throttle this route; the key comes from the authorizer.
+  api_key_required = true
+
+  request_validator_id = aws_api_gateway_request_validator.body.id
+  request_models = {
+    "application/json" = aws_api_gateway_model.webhook[each.key].name
+  }
+}
+
+resource "aws_api_gateway_integration" "webhook" {
+  for_each = var.webhook_routes
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.webhook[each.key].id
+  http_method             = aws_api_gateway_method.webhook[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = each.value.invoke_arn
+}
+
+resource "aws_api_gateway_method" "list_transactions" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = aws_api_gateway_resource.transactions.id
+  http_method          = "GET"
+  authorization        = "CUSTOM"
+  authorizer_id        = aws_api_gateway_authorizer.query_caller.id
+  api_key_required     = true
+  request_validator_id = aws_api_gateway_request_validator.parameters.id
+
+  # Documented, optional: the handler accepts provider+start+end or customer_id.
+  request_parameters = {
+    "method.request.querystring.provider"    = false
+    "method.request.querystring.customer_id" = false
+    "method.request.querystring.start"       = false
+    "method.request.querystring.end"         = false
+    "method.request.querystring.limit"       = false
+    "method.request.querystring.next_token"  = false
+  }
+}
+
+resource "aws_api_gateway_integration" "list_transactions" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.transactions.id
+  http_method             = aws_api_gateway_method.list_transactions.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.query_function.invoke_arn
+}
+
+resource "aws_api_gateway_method" "get_transaction" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = aws_api_gateway_resource.transaction.id
+  http_method          = "GET"
+  authorization        = "CUSTOM"
+  authorizer_id        = aws_api_gateway_authorizer.query_caller.id
+  api_key_required     = true
+  request_validator_id = aws_api_gateway_request_validator.parameters.id
+
+  request_parameters = {
+    "method.request.path.id" = true
+  }
+}
+
+resource "aws_api_gateway_integration" "get_transaction" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.transaction.id
+  http_method             = aws_api_gateway_method.get_transaction.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.query_function.invoke_arn
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lambda permissions, each scoped to this API, this stage, one method and one path
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_lambda_permission" "webhook" {
+  for_each = var.webhook_routes
+
+  statement_id  = "AllowApiGatewayPost"
+  action        = "lambda:InvokeFunction"
+  function_name = each.value.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${each.key}"
+}
+
+resource "aws_lambda_permission" "list_transactions" {
+  statement_id  = "AllowApiGatewayListTransactions"
+  action        = "lambda:InvokeFunction"
+  function_name = var.query_function.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${local.execution_arn}/${var.stage_name}/GET${local.transactions_path}"
+}
+
+resource "aws_lambda_permission" "get_transaction" {
+  statement_id  = "AllowApiGatewayGetTransaction"
+  action        = "lambda:InvokeFunction"
+  function_name = var.query_function.function_name
+  principal     = "apigateway.amazonaws.com"
+  # Path parameters appear as * in the execute-api ARN.
+  source_arn = "${local.execution_arn}/${var.stage_name}/GET${local.transactions_path}/*"
+}
+
+resource "aws_lambda_permission" "authorizer" {
+  for_each = {
+    webhook_route = aws_api_gateway_authorizer.webhook_route.id
+    query_caller  = aws_api_gateway_authorizer.query_caller.id
+  }
+
+  statement_id  = "AllowApiGatewayAuthorizer-${replace(each.key, "_", "-")}"
+  action        = "lambda:InvokeFunction"
+  function_name = var.authorizer.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${local.execution_arn}/authorizers/${each.value}"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Deployment and stage
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "Managed by Terraform; replaced whenever the API definition changes."
+
+  # A deployment is a snapshot: redeploy whenever anything that shapes the API changes.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_rest_api.this.api_key_source,
+      aws_api_gateway_resource.api,
+      aws_api_gateway_resource.v1,
+      aws_api_gateway_resource.webhooks,
+      aws_api_gateway_resource.webhook,
+      aws_api_gateway_resource.transactions,
+      aws_api_gateway_resource.transaction,
+      aws_api_gateway_model.webhook,
+      aws_api_gateway_request_validator.body,
+      aws_api_gateway_request_validator.parameters,
+      aws_api_gateway_authorizer.webhook_route,
+      aws_api_gateway_authorizer.query_caller,
+      aws_api_gateway_gateway_response.bad_request_body,
+      aws_api_gateway_method.webhook,
+      aws_api_gateway_integration.webhook,
+      aws_api_gateway_method.list_transactions,
+      aws_api_gateway_integration.list_transactions,
+      aws_api_gateway_method.get_transaction,
+      aws_api_gateway_integration.get_transaction,
+    ]))
+  }
+
+  # The stage always points at a live deployment: create the new one, move the stage, then delete the old one.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:No response cache: webhooks are POSTs that must each reach a validator, and transaction status changes between reads.
+  #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to HTTP backends; every integration here is a Lambda proxy invoked under IAM.
+  #checkov:skip=CKV2_AWS_77:No web ACL is attached by default (see CKV2_AWS_29); whoever sets var.web_acl_arn owns its rules, including the Log4j managed rule group. No Java runs behind this API.
+  #checkov:skip=CKV2_AWS_29:WAF is optional (var.web_acl_arn): webhook senders are already constrained by schema validation, signatures and per-provider throttles, and a web ACL costs per request at 10,000+/min.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  description          = "Stage ${var.stage_name}: stage variables carry this environment's table, buckets and Square URL (decision 1)."
+  xray_tracing_enabled = var.xray_tracing_enabled
+  variables            = var.stage_variables
+
+  access_log_settings {
+    destination_arn = var.access_log_destination_arn
+    format          = jsonencode(var.access_log_format)
+  }
+
+  tags = var.tags
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  count = var.web_acl_arn == null ? 0 : 1
+
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): cached webhook responses would drop events.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = var.metrics_enabled
+    logging_level          = var.logging_level
+    data_trace_enabled     = var.data_trace_enabled
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+}
+
+# Per-provider method throttles: one noisy provider cannot starve the others (also enforced by its usage plan).
+resource "aws_api_gateway_method_settings" "webhook" {
+  #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): cached webhook responses would drop events.
+  for_each = var.webhook_routes
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "${trimprefix(local.webhook_path, "/")}/${each.key}/POST"
+
+  settings {
+    metrics_enabled        = var.metrics_enabled
+    logging_level          = var.logging_level
+    data_trace_enabled     = var.data_trace_enabled
+    throttling_rate_limit  = each.value.throttling_rate_limit
+    throttling_burst_limit = each.value.throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Usage plans and API keys: one per provider plus the internal query callers
+# ---------------------------------------------------------------------------------------------------------------------
+
+resource "aws_api_gateway_api_key" "webhook" {
+  for_each = var.webhook_routes
+
+  name        = "webhooks-${each.key}"
+  description = "Usage identifier for ${each.key} webhooks, supplied by the authorizer (the provider never sees it). Disable to stop only ${each.key}."
+  enabled     = each.value.enabled
+  tags        = var.tags
+}
+
+resource "aws_api_gateway_usage_plan" "webhook" {
+  for_each = var.webhook_routes
+
+  name        = "webhooks-${each.key}"
+  description = "Meters and throttles ${each.key} webhook traffic."
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = each.value.throttling_rate_limit
+    burst_limit = each.value.throttling_burst_limit
+  }
+
+  dynamic "quota_settings" {
+    for_each = each.value.quota_limit == null ? [] : [each.value]
+
+    content {
+      limit  = quota_settings.value.quota_limit
+      period = quota_settings.value.quota_period
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "webhook" {
+  for_each = var.webhook_routes
+
+  key_id        = aws_api_gateway_api_key.webhook[each.key].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.webhook[each.key].id
+}
+
+resource "aws_api_gateway_api_key" "query" {
+  name        = "internal-query"
+  description = "API key for internal callers of GET /api/v1/transactions. Read it with `aws apigateway get-api-key --include-value`."
+  enabled     = true
+  tags        = var.tags
+}
+
+resource "aws_api_gateway_usage_plan" "query" {
+  name        = "internal-query"
+  description = "Internal transaction queries."
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.query_throttling_rate_limit
+    burst_limit = var.query_throttling_burst_limit
+  }
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "query" {
+  key_id        = aws_api_gateway_api_key.query.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.query.id
+}

@@ -1,0 +1,122 @@
+output "api_url" {
+  description = "Invoke URL of the stage (https://<api id>.execute-api.<region>.amazonaws.com/<environment>)."
+  value       = module.api_gateway.invoke_url
+}
+
+output "webhook_urls" {
+  description = "Webhook URL per provider: register these in the Stripe, PayPal and Square dashboards."
+  value       = module.api_gateway.webhook_urls
+}
+
+output "transactions_url" {
+  description = "Base URL of the transaction query API (send the internal-query API key as x-api-key)."
+  value       = module.api_gateway.transactions_url
+}
+
+output "square_notification_url" {
+  description = "The URL the Square validator signs against; it must equal the URL registered with Square byte for byte."
+  value       = local.square_notification_url
+}
+
+output "rest_api_id" {
+  description = "ID of the REST API."
+  value       = module.api_gateway.rest_api_id
+}
+
+output "stage_name" {
+  description = "Name of the API stage (the environment)."
+  value       = module.api_gateway.stage_name
+}
+
+output "function_arns" {
+  description = "Lambda function ARNs by function name."
+  value = merge(
+    { for p, m in module.validators : m.function_name => m.function_arn },
+    {
+      (module.processor.function_name)  = module.processor.function_arn
+      (module.query.function_name)      = module.query.function_arn
+      (module.authorizer.function_name) = module.authorizer.function_arn
+    },
+  )
+}
+
+output "layer_version_arn" {
+  description = "ARN of the current webhook-processor-dependencies layer version."
+  value       = module.dependencies_layer.arn
+}
+
+output "dynamodb_table_name" {
+  description = "Name of the transactions table."
+  value       = module.transactions_table.table_name
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the transactions table."
+  value       = module.transactions_table.table_arn
+}
+
+output "dynamodb_stream_arn" {
+  description = "ARN of the transactions table's stream (NEW_AND_OLD_IMAGES), for audit or analytics consumers."
+  value       = module.transactions_table.stream_arn
+}
+
+output "raw_payloads_bucket" {
+  description = "Name of the raw webhook payloads bucket."
+  value       = module.raw_payloads_bucket.bucket_id
+}
+
+output "transaction_logs_bucket" {
+  description = "Name of the processed transaction logs bucket."
+  value       = module.transaction_logs_bucket.bucket_id
+}
+
+output "cloudtrail_bucket" {
+  description = "Name of the CloudTrail log bucket, or null when enable_cloudtrail is false."
+  value       = try(module.cloudtrail_bucket[0].bucket_id, null)
+}
+
+output "dlq_url" {
+  description = "URL of the processor's dead letter queue."
+  value       = aws_sqs_queue.dlq.id
+}
+
+output "dlq_arn" {
+  description = "ARN of the processor's dead letter queue."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "usage_plan_ids" {
+  description = "Usage plan IDs: one per provider plus internal-query."
+  value       = module.api_gateway.usage_plan_ids
+}
+
+output "webhook_api_key_ids" {
+  description = "API key IDs per provider (never the values). Disable one to stop only that provider."
+  value       = module.api_gateway.webhook_api_key_ids
+}
+
+output "query_api_key_id" {
+  description = "ID of the internal-query API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`."
+  value       = module.api_gateway.query_api_key_id
+}
+
+output "provider_secret_arns" {
+  description = "Secrets Manager ARNs per provider; put the values with `aws secretsmanager put-secret-value`."
+  value       = { for p, s in aws_secretsmanager_secret.provider : p => s.arn }
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm publishes to (subscribe pagers here)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "log_group_names" {
+  description = "CloudWatch log group names by function key, plus api-access and api-execution."
+  value = merge(
+    local.function_log_groups,
+    {
+      api-access    = aws_cloudwatch_log_group.api_access.name
+      api-execution = aws_cloudwatch_log_group.api_execution.name
+    },
+  )
+}

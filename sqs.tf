@@ -1,0 +1,36 @@
+# Dead letter queue of the processor: the original async event after the last retry (docs/design.md), kept for the
+# SQS maximum of 14 days for a fix and `webhookctl dlq redrive`.
+resource "aws_sqs_queue" "dlq" {
+  name                       = "webhook-processing-dlq"
+  message_retention_seconds  = var.dlq_message_retention_seconds
+  visibility_timeout_seconds = var.dlq_visibility_timeout_seconds
+
+  # SSE-SQS: encrypted at rest with an SQS-owned key, no KMS permissions needed by Lambda's DLQ delivery.
+  sqs_managed_sse_enabled = true
+}
+
+data "aws_iam_policy_document" "dlq" {
+  # Events carry payment payloads: never in clear text.
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
+}
