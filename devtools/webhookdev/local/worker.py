@@ -1,0 +1,121 @@
+"""One Lambda execution environment: imports the handler once (the cold start), then serves invocations.
+
+Started by `functions.Worker` as `python -I -u worker.py …`: isolated mode, so nothing from the developer's
+PYTHONPATH leaks in. This file uses only the standard library until it has built the function's sys.path:
+[function code dir, stdlib, host site-packages (native wheels for this machine), each layer's python/ dir].
+Requests and results are JSON lines on two inherited pipes; stdout and stderr are the function's log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from typing import Any, TextIO
+
+
+class LambdaContext:
+    """The attributes of the Lambda Python runtime's context object that handlers and Powertools read."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = str(request["invoked_arn"])
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.aws_request_id = str(request["request_id"])
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = int(request["deadline_ms"])
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "requestId": "",
+        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)),
+    }
+
+
+def _send(out: TextIO, message: dict[str, Any]) -> None:
+    out.write(json.dumps(message) + "\n")
+    out.flush()
+
+
+def _build_sys_path(code_dir: str, site_packages: list[str], layer_dirs: list[str]) -> None:
+    stdlib = [p for p in sys.path if p and "site-packages" not in p]
+    layer_python = [os.path.join(d, "python") for d in layer_dirs]
+    sys.path[:] = [code_dir, *stdlib, *site_packages, *layer_python]
+
+
+def _exit_with_parent() -> None:
+    """End with the runtime that started us. Its exit also closes our request pipe, which ends the loop in main();
+    this covers a handler that is still running then. (PR_SET_PDEATHSIG would fire when the runtime *thread* that
+    started us ends, so it is not used here.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--code-dir", required=True)
+    parser.add_argument("--handler", required=True)
+    parser.add_argument("--site-packages", action="append", default=[])
+    parser.add_argument("--layer-dir", action="append", default=[])
+    parser.add_argument("--req-fd", type=int, required=True)
+    parser.add_argument("--resp-fd", type=int, required=True)
+    args = parser.parse_args()
+    _exit_with_parent()
+
+    requests = os.fdopen(args.req_fd, "r", encoding="utf-8")
+    results = os.fdopen(args.resp_fd, "w", encoding="utf-8")
+    os.chdir(args.code_dir)
+    _build_sys_path(args.code_dir, args.site_packages, args.layer_dir)
+
+    module_name, _, function_name = args.handler.rpartition(".")
+    started = time.monotonic()
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+    except Exception as exc:  # the Lambda runtime reports import failures as Runtime.ImportModuleError
+        traceback.print_exc()
+        _send(results, {"type": "init_error", "error": _error(exc, "Runtime.ImportModuleError")})
+        return 1
+    _send(results, {"type": "ready", "init_ms": round((time.monotonic() - started) * 1000, 1)})
+
+    for line in requests:
+        request = json.loads(line)
+        os.environ["_X_AMZN_TRACE_ID"] = str(request.get("trace_id", ""))
+        try:
+            response = handler(json.loads(request["payload"]), LambdaContext(request))
+            try:
+                payload = json.dumps(response)
+            except (TypeError, ValueError) as exc:
+                _send(results, {"type": "result", "ok": False, "error": _error(exc, "Runtime.MarshalError")})
+                continue
+            _send(results, {"type": "result", "ok": True, "payload": payload})
+        except Exception as exc:  # an unhandled function error, reported like the Lambda runtime does
+            error = _error(exc)
+            error["requestId"] = str(request["request_id"])
+            print(json.dumps({"level": "ERROR", "message": "Unhandled function error", **error}), flush=True)
+            _send(results, {"type": "result", "ok": False, "error": error})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
