@@ -28,7 +28,11 @@ def test_tofu_is_the_pinned_release_build_not_dev() -> None:
 
 def test_tofu_init_installs_aws_5x_from_the_local_mirror_only(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
-        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 5.0, < 6.0" }\n  }\n}\n'
+        "terraform {\n"
+        "  required_providers {\n"
+        '    aws = { source = "hashicorp/aws", version = ">= 5.0, < 6.0" }\n'
+        "  }\n"
+        "}\n"
     )
     init = _run("tofu", "init", "-backend=false", "-input=false", "-no-color", cwd=tmp_path)
     assert init.returncode == 0, init.stdout + init.stderr
