@@ -93,6 +93,8 @@ def _render_square(
     new_id = txn or _token(29)
     data["id"] = new_id
     obj["id"] = new_id
+    if "dispute_id" in obj:
+        obj["dispute_id"] = new_id
     obj["updated_at"] = _iso_z(created, millis=True)
     if customer is not None and "customer_id" in obj:
         obj["customer_id"] = customer
@@ -108,7 +110,8 @@ def _render_paypal_rest(
     for link in body.get("links", []):
         link["href"] = str(link["href"]).replace(old_event_id, new_event_id)
     resource = body["resource"]
-    resource["id"] = txn or _token(17, _UPPER_DIGITS)
+    id_field = "dispute_id" if "dispute_id" in resource else "id"
+    resource[id_field] = txn or _token(17, _UPPER_DIGITS)
     if "update_time" in resource:
         resource["update_time"] = _iso_z(created, millis=False)
     payer = resource.get("payer")

@@ -232,6 +232,36 @@ EXPECTED: dict[tuple[str, str], tuple[str, EventType, str, str | None, str | Non
         "COMPLETED",
         T0 + 7261,
     ),
+    ("square", "dispute_created"): (
+        "XDgyFu7yo1E2S5lQGGpYn",
+        E.DISPUTE_CREATED,
+        "dispute.created",
+        "10.50",
+        "USD",
+        None,
+        "EVIDENCE_REQUIRED",
+        T0 + 3 * DAY + 1,
+    ),
+    ("square", "dispute_state_updated_won"): (
+        "XDgyFu7yo1E2S5lQGGpYn",
+        E.DISPUTE_CLOSED,
+        "dispute.state.updated",
+        "10.50",
+        "USD",
+        None,
+        "WON",
+        T0 + 40 * DAY + 2,
+    ),
+    ("paypal", "customer_dispute_created"): (
+        "PP-D-27803",
+        E.DISPUTE_CREATED,
+        "CUSTOMER.DISPUTE.CREATED",
+        "26.99",
+        "USD",
+        None,
+        "OPEN",
+        T0 + 4 * DAY + 5,
+    ),
     ("paypal", "payment_capture_completed"): (
         "2GG279541U471931P",
         E.PAYMENT_SUCCESS,
@@ -554,3 +584,20 @@ def test_rendered_samples_get_fresh_ids_and_times() -> None:
     assert ipn_type == "application/x-www-form-urlencoded"
     assert fields["payer_id"] == "PAYER123"
     assert paypal.normalize(fields)[0].event_time == T0
+
+
+def test_dispute_metadata_links_the_disputed_payment() -> None:
+    assert normalize_sample("square", "dispute_created").metadata["payment_id"] == "bP9mAsEMYPUGjjGNaNO5ZDVyLhSZY"
+    assert normalize_sample("paypal", "customer_dispute_created").metadata["capture_id"] == "2GG279541U471931P"
+
+
+def test_rendered_dispute_samples_replace_the_dispute_id() -> None:
+    body, _ = render_sample("paypal", "customer_dispute_created", transaction_id="PP-D-1")
+    event = json.loads(body)
+    assert event["resource"]["dispute_id"] == "PP-D-1"
+    assert "id" not in event["resource"]
+    assert paypal.normalize(event)[0].transaction_id == "PP-D-1"
+    square_body, _ = render_sample("square", "dispute_created", transaction_id="SQD1")
+    square_event = json.loads(square_body)
+    assert square_event["data"]["object"]["dispute"]["dispute_id"] == "SQD1"
+    assert square.normalize(square_event)[0].transaction_id == "SQD1"

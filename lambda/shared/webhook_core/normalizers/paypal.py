@@ -120,6 +120,9 @@ def _rest_details(resource: Mapping[str, Any], resource_type: str) -> dict[str, 
         if isinstance(payments, Mapping) and isinstance(payments.get("captures"), list):
             captures = payments["captures"]
     first_capture = captures[0] if captures and isinstance(captures[0], Mapping) else {}
+    disputed = resource.get("disputed_transactions")
+    if not first_capture and isinstance(disputed, list) and disputed and isinstance(disputed[0], Mapping):
+        first_capture = {"id": disputed[0].get("seller_transaction_id")}
     return metadata(
         {
             "resource_type": resource_type,

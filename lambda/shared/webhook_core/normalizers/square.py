@@ -25,7 +25,7 @@ PAYMENT_STATUSES: Mapping[str, EventType] = {
     "FAILED": EventType.PAYMENT_FAILED,
 }
 _FAILED_REFUND = frozenset({"FAILED", "REJECTED"})
-_CLOSED_DISPUTE = frozenset({"WON", "LOST", "ACCEPTED"})
+_CLOSED_DISPUTE = frozenset({"WON", "LOST", "ACCEPTED", "INQUIRY_CLOSED"})
 # event type -> the key of the object inside data.object
 OBJECT_KEYS: Mapping[str, str] = {
     "payment.created": "payment",
