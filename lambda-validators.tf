@@ -9,7 +9,7 @@ locals {
     }
     paypal = merge(
       {
-        PAYPAL_CERT_ALLOWED_HOSTS = join(",", var.paypal_cert_allowed_hosts)
+        PAYPAL_CERT_ALLOWED_HOSTS = var.paypal_cert_allowed_hosts
         PAYPAL_IPN_VERIFY_URL     = var.paypal_ipn_verify_url
       },
       var.paypal_cert_ca_bundle == null ? {} : { PAYPAL_CERT_CA_BUNDLE = var.paypal_cert_ca_bundle },

@@ -99,13 +99,13 @@ variable "stripe_tolerance_seconds" {
 }
 
 variable "paypal_cert_allowed_hosts" {
-  description = "Hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS); https only is enforced in code."
-  type        = list(string)
-  default     = ["api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"]
+  description = "Comma-separated hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS, passed as is); https only is enforced in code."
+  type        = string
+  default     = "api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com"
 
   validation {
-    condition     = length(var.paypal_cert_allowed_hosts) > 0 && alltrue([for h in var.paypal_cert_allowed_hosts : can(regex("^[a-z0-9.-]+(:[0-9]+)?$", h))])
-    error_message = "paypal_cert_allowed_hosts must be a non-empty list of host names (optionally with :port)."
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?(,[a-z0-9.-]+(:[0-9]+)?)*$", var.paypal_cert_allowed_hosts))
+    error_message = "paypal_cert_allowed_hosts must be comma-separated host names (optionally with :port), no spaces."
   }
 }
 

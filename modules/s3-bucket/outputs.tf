@@ -1,6 +1,6 @@
 output "bucket_id" {
   description = "Name (id) of the bucket."
-  value       = aws_s3_bucket.this.id
+  value       = aws_s3_bucket.this.bucket
 }
 
 output "bucket_arn" {

@@ -1,0 +1,23 @@
+# Production (us-east-1): its own account (decision 1).
+environment = "prod"
+
+# Never log request/response bodies in prod: they carry payment data (decision 13). null would mean the same here;
+# it is explicit so a review sees it.
+api_data_trace_enabled = false
+
+dynamodb_deletion_protection   = true
+secret_recovery_window_in_days = 30
+
+# 7-year retention for PCI (the defaults, stated for the record).
+raw_payload_retention_days     = 2557
+transaction_log_retention_days = 2557
+
+# Set to false if an AWS Organizations trail already records this account (decision 17).
+enable_cloudtrail = true
+
+# Replace with the on-call distribution list; pagers subscribe to the alarm_topic_arn output.
+alarm_email_addresses = ["payments-oncall@example.com"]
+
+tags = {
+  CostCenter = "payments-prod"
+}
