@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from webhook_core import validator as validator_module
 from webhook_core.errors import ConfigurationError
 from webhookdev import signing
+from webhookdev.bench.coldstart import lambda_environment
 from webhookdev.samples import load_sample
 
 from .conftest import STRIPE_SECRET, RecordingLambda, api_event
 
 BODY = load_sample("stripe", "payment_intent_succeeded")
 PAN = "4242424242424242"
+REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -176,3 +181,26 @@ def test_miswired_provider_name_fails_at_init(monkeypatch: pytest.MonkeyPatch, a
 
     with pytest.raises(ConfigurationError):
         validator_module.create_handler("stripe")
+
+
+@pytest.mark.parametrize("provider", ["stripe", "paypal", "square"])
+def test_validator_init_imports_no_http_crypto_or_processor_code(provider: str) -> None:
+    """Cold start pays only for what every request needs; PayPal's stack loads on the PayPal path of a request."""
+    env = lambda_environment(provider)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import index; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('requests', 'cryptography') or m.startswith('webhook_core.normalizers')"
+        " or m in ('webhook_core.processing', 'webhook_core.query')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "lambda" / f"{provider}-validator")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,1 @@
+"""Benchmarks for the Lambda code (``python -m webhookdev.bench.coldstart``)."""
