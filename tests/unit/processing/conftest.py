@@ -24,13 +24,18 @@ PROCESSED_BUCKET = "123456789012-transaction-logs-test"
 RECEIVED_AT = 1795769000
 
 
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
+        **CREDENTIALS,
         "DYNAMODB_TABLE": TABLE,
         "S3_PROCESSED_BUCKET": PROCESSED_BUCKET,
         "S3_BUCKET": RAW_BUCKET,
@@ -77,15 +82,36 @@ def create_table(client: Any, name: str = TABLE) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def aws_session() -> Iterator[dict[str, Any]]:
+    """One moto backend for the whole suite (client creation dominates per-test setup); ``aws`` resets it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CREDENTIALS.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+            s3 = boto3.client("s3", region_name="us-east-1")
+            yield {"dynamodb": dynamodb, "s3": s3}
+
+
+def _reset(dynamodb: Any, s3: Any) -> None:
+    """Back to one empty table and two empty buckets, whatever the previous test did."""
+    for table in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=table)
+    for bucket in s3.list_buckets()["Buckets"]:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket["Name"], Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket["Name"])
+    create_table(dynamodb)
+    s3.create_bucket(Bucket=RAW_BUCKET)
+    s3.create_bucket(Bucket=PROCESSED_BUCKET)
+
+
 @pytest.fixture
-def aws(aws_env: None) -> Iterator[dict[str, Any]]:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        create_table(dynamodb)
-        s3.create_bucket(Bucket=RAW_BUCKET)
-        s3.create_bucket(Bucket=PROCESSED_BUCKET)
-        yield {"dynamodb": dynamodb, "s3": s3}
+def aws(aws_env: None, aws_session: dict[str, Any]) -> dict[str, Any]:
+    _reset(aws_session["dynamodb"], aws_session["s3"])
+    return aws_session
 
 
 @pytest.fixture
