@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webhook_core.errors import ConfigurationError
 from webhook_core.providers.base import ProviderPlugin, Verified, VerifyContext
 
-# normalize(event) -> list[webhook_core.records.TransactionRecord]; typed loosely here so that this module never
-# imports processor-side code.
-Normalizer = Callable[[Mapping[str, Any]], list[Any]]
+if TYPE_CHECKING:  # for the type only: validators never import processor-side code
+    from webhook_core.records import TransactionRecord
+
+Normalizer = Callable[[Mapping[str, Any]], "list[TransactionRecord]"]
 
 __all__ = ["PROVIDERS", "ProviderPlugin", "Verified", "VerifyContext", "get_normalizer", "get_provider"]
 
