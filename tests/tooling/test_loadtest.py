@@ -1,0 +1,92 @@
+"""The load generator paces an open loop, signs every request, counts statuses and refuses non-loopback local URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from webhookdev.cli.errors import CliError
+from webhookdev.cli.send import SigningFlags
+from webhookdev.cli.target import Target
+from webhookdev.loadtest import percentile, run, summary
+
+SECRET = "whsec_loadtest_only"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: list[tuple[str, bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Recorder.seen.append((self.headers["Stripe-Signature"], body))
+        # Answer 200 for even-numbered arrivals and 503 for odd ones, so status counting is observable.
+        status = 200 if len(_Recorder.seen) % 2 else 503
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        return
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Recorder.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/local"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _target(base_url: str) -> Target:
+    return Target(name="local", base_url=base_url, signing={"stripe": {"secret": SECRET}})
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_run_sends_rate_times_duration_signed_requests_and_counts_statuses(server: str) -> None:
+    results, elapsed = run(
+        rate=20,
+        duration=1.0,
+        mix=["stripe:payment_intent.succeeded"],
+        target=_target(server),
+        flags=SigningFlags(),
+        concurrency=4,
+        progress=lambda _m: None,
+    )
+    assert len(_Recorder.seen) == 20
+    assert results.statuses == {200: 10, 503: 10}
+    assert elapsed >= 0.95 - 0.05  # the open loop paces the 20 requests over the second
+    for header, body in _Recorder.seen:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        expected = hmac.new(SECRET.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(parts["v1"], expected)
+    report = summary(results, elapsed)
+    assert report["requests"] == 20
+    assert report["statuses"] == {200: 10, 503: 10}
+
+
+def test_local_target_refuses_a_non_loopback_url() -> None:
+    with pytest.raises(CliError, match="loopback"):
+        run(
+            rate=5,
+            duration=0.2,
+            mix=["stripe:payment_intent.succeeded"],
+            target=_target("http://192.0.2.10/local"),
+            flags=SigningFlags(),
+            concurrency=1,
+            progress=lambda _m: None,
+        )
