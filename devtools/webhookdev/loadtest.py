@@ -172,7 +172,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = load_aws(Path(args.tf_dir) if args.tf_dir else repo_root()) if args.target == "aws" else load_local()
         flags = SigningFlags(secret_from_aws=args.secret_from_aws)
         progress(f"{args.rate:g}/s for {args.duration:g}s against {target.base_url} ({args.mix})")
-        results, elapsed = run(args.rate, args.duration, args.mix.split(","), target, flags, args.concurrency, progress)
+        results, elapsed = run(
+            rate=args.rate,
+            duration=args.duration,
+            mix=args.mix.split(","),
+            target=target,
+            flags=flags,
+            concurrency=args.concurrency,
+            progress=progress,
+        )
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

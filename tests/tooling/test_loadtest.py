@@ -7,9 +7,9 @@ import hmac
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
-
 from webhookdev.cli.errors import CliError
 from webhookdev.cli.send import SigningFlags
 from webhookdev.cli.target import Target
@@ -19,7 +19,7 @@ SECRET = "whsec_loadtest_only"
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list[tuple[str, bytes]] = []
+    seen: ClassVar[list[tuple[str, bytes]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -30,7 +30,7 @@ class _Recorder(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
