@@ -271,29 +271,35 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   description = "Managed by Terraform; replaced whenever the API definition changes."
 
-  # A deployment is a snapshot: redeploy whenever anything that shapes the API changes.
+  # A deployment is a snapshot: redeploy whenever anything that shapes the API changes. The hash is built from
+  # configuration values and stable ids only (not whole resource objects), so values AWS normalizes on read cannot
+  # make a second plan redeploy.
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_api_gateway_rest_api.this.api_key_source,
-      aws_api_gateway_resource.api,
-      aws_api_gateway_resource.v1,
-      aws_api_gateway_resource.webhooks,
-      aws_api_gateway_resource.webhook,
-      aws_api_gateway_resource.transactions,
-      aws_api_gateway_resource.transaction,
-      aws_api_gateway_model.webhook,
-      aws_api_gateway_request_validator.body,
-      aws_api_gateway_request_validator.parameters,
-      aws_api_gateway_authorizer.webhook_route,
-      aws_api_gateway_authorizer.query_caller,
-      aws_api_gateway_gateway_response.bad_request_body,
-      aws_api_gateway_method.webhook,
-      aws_api_gateway_integration.webhook,
-      aws_api_gateway_method.list_transactions,
-      aws_api_gateway_integration.list_transactions,
-      aws_api_gateway_method.get_transaction,
-      aws_api_gateway_integration.get_transaction,
-    ]))
+    redeployment = sha1(jsonencode({
+      api_key_source = aws_api_gateway_rest_api.this.api_key_source
+      resources = [
+        for r in concat(
+          [aws_api_gateway_resource.api, aws_api_gateway_resource.v1, aws_api_gateway_resource.webhooks],
+          values(aws_api_gateway_resource.webhook),
+          [aws_api_gateway_resource.transactions, aws_api_gateway_resource.transaction],
+        ) : [r.id, r.parent_id, r.path_part]
+      ]
+      models     = { for k, m in aws_api_gateway_model.webhook : k => [m.id, m.name, m.content_type, var.webhook_routes[k].model_schema] }
+      validators = [for v in [aws_api_gateway_request_validator.body, aws_api_gateway_request_validator.parameters] : [v.id, v.validate_request_body, v.validate_request_parameters]]
+      authorizers = [
+        for a in [aws_api_gateway_authorizer.webhook_route, aws_api_gateway_authorizer.query_caller] :
+        [a.id, a.authorizer_uri, a.identity_source, a.authorizer_result_ttl_in_seconds]
+      ]
+      gateway_responses = [aws_api_gateway_gateway_response.bad_request_body.response_templates]
+      methods = [
+        for m in concat(values(aws_api_gateway_method.webhook), [aws_api_gateway_method.list_transactions, aws_api_gateway_method.get_transaction]) :
+        [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id, m.request_models, m.request_parameters]
+      ]
+      integrations = [
+        for i in concat(values(aws_api_gateway_integration.webhook), [aws_api_gateway_integration.list_transactions, aws_api_gateway_integration.get_transaction]) :
+        [i.id, i.type, i.uri, i.integration_http_method]
+      ]
+    }))
   }
 
   # The stage always points at a live deployment: create the new one, move the stage, then delete the old one.
