@@ -7,6 +7,8 @@ the cache under ``$WEBHOOKS_CACHE``; the first run on a machine installs them fr
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import marshal
 import re
 import struct
 import subprocess
@@ -20,6 +22,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 EM_AARCH64 = 183
 LAYER = "webhook-processor-dependencies.zip"
+MAGIC_311 = importlib.util.MAGIC_NUMBER if sys.version_info[:2] == (3, 11) else b""
 
 
 def _build(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -66,9 +69,36 @@ def test_layer_holds_the_requested_libraries_and_webhook_core_under_python(layer
         assert f"python/{module}/__init__.py" in names, module
     for module in ("__init__.py", "validator.py", "masking.py", "providers/stripe.py", "authorizer.py"):
         assert f"python/webhook_core/{module}" in names, module
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith("python/bin/")]
+    assert not [n for n in names if n.endswith(".pyo")]
     assert all(n.startswith("python/") for n in names)
+
+
+def test_layer_bytecode_is_ours_for_cpython_311_unchecked_hash_and_names_opt_python(layer_zip: Path) -> None:
+    with zipfile.ZipFile(layer_zip) as archive:
+        names = set(archive.namelist())
+        compiled = sorted(n for n in names if n.endswith(".pyc"))
+        assert compiled, "expected bytecode so a read-only /opt needs no compile at cold start"
+        for name in compiled:
+            folder, _, file = name.rpartition("/__pycache__/")
+            module, tag, _ = file.rsplit(".", 2)
+            assert tag == "cpython-311", name
+            assert f"{folder}/{module}.py" in names, f"{name} has no source next to it"
+            header = archive.read(name)[:16]
+            assert header[:4] == MAGIC_311, name
+            assert int.from_bytes(header[4:8], "little") == 0b01, f"{name}: not an unchecked hash-based pyc"
+        assert not [n for n in names if "__pycache__" in n and not n.endswith(".cpython-311.pyc")]
+        sample = archive.read("python/webhook_core/__pycache__/validator.cpython-311.pyc")
+        code = marshal.loads(sample[16:])  # noqa: S302 - bytecode this test just built
+        assert code.co_filename == "/opt/python/webhook_core/validator.py"
+        sources = sorted(n for n in names if n.endswith(".py"))
+        expected = {
+            f"{n.rpartition('/')[0]}/__pycache__/{n.rpartition('/')[2][:-3]}.cpython-311.pyc": n for n in sources
+        }
+        missing = sorted(source for pyc, source in expected.items() if pyc not in names)
+        # A module whose syntax this interpreter rejects may stay uncompiled; nothing we import is like that.
+        assert len(missing) <= len(sources) // 100, f"modules without bytecode: {missing[:5]}"
+        assert not [m for m in missing if "/webhook_core/" in m or "/botocore/" in m or "/boto3/" in m]
 
 
 def test_layer_zip_is_byte_identical_across_builds(layer_zip: Path, tmp_path: Path) -> None:
