@@ -24,7 +24,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +51,12 @@ sys.stdout.write(repr(time.time()) + " " + repr(time.process_time()))
 """
 
 
-def lambda_environment(provider: str | None) -> dict[str, str]:
+def lambda_environment(provider: str | None, python_path: str | None = None) -> dict[str, str]:
     """The environment a validator function runs with (fake credentials: nothing may call AWS at init)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))}
     env.update(
         {
-            "PYTHONPATH": os.pathsep.join([str(REPO / "lambda" / "shared"), str(REPO / "devtools")]),
+            "PYTHONPATH": python_path or os.pathsep.join([str(REPO / "lambda" / "shared"), str(REPO / "devtools")]),
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "bench",
@@ -84,11 +86,11 @@ def lambda_environment(provider: str | None) -> dict[str, str]:
     return env
 
 
-def sample(code: str, env: dict[str, str]) -> tuple[float, float]:
+def sample(code: str, env: dict[str, str], flags: tuple[str, ...] = ()) -> tuple[float, float]:
     """(wall seconds from spawning a fresh interpreter to its ready mark, the child's CPU seconds until then)."""
     started = time.time()
     result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, *flags, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{result.stderr}")
@@ -96,17 +98,21 @@ def sample(code: str, env: dict[str, str]) -> tuple[float, float]:
     return float(ready) - started, float(cpu)
 
 
-def run(runs: int) -> dict[str, list[tuple[float, float]]]:
-    variants: dict[str, tuple[str, dict[str, str]]] = {"floor": (FLOOR_CODE, lambda_environment(None))}
+def run(runs: int, layer_python: str | None = None) -> dict[str, list[tuple[float, float]]]:
+    """Interleaved samples per variant; with ``layer_python`` (an unzipped layer's ``python/``), everything is
+    imported from there as on Lambda: no site-packages (``-S``) and no bytecode writes (``-B``, /opt is read-only).
+    """
+    flags = ("-S", "-B") if layer_python else ()
+    variants: dict[str, tuple[str, dict[str, str]]] = {"floor": (FLOOR_CODE, lambda_environment(None, layer_python))}
     for provider in PROVIDERS:
         directory = str(REPO / "lambda" / f"{provider}-validator")
-        variants[provider] = (VALIDATOR_CODE.format(directory=directory), lambda_environment(provider))
-    for code, env in variants.values():  # warm the OS page cache and .pyc files once, unmeasured
-        sample(code, env)
+        variants[provider] = (VALIDATOR_CODE.format(directory=directory), lambda_environment(provider, layer_python))
+    for code, env in variants.values():  # warm the OS page cache (and, without a layer, .pyc files), unmeasured
+        sample(code, env, flags)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     for _ in range(runs):
         for name, (code, env) in variants.items():
-            samples[name].append(sample(code, env))
+            samples[name].append(sample(code, env, flags))
     return samples
 
 
@@ -114,8 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m webhookdev.bench.coldstart", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="fresh processes per variant (default 20)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--layer",
+        type=Path,
+        help="measure against this built layer zip (unzipped read-only, imported as /opt/python would be)",
+    )
     args = parser.parse_args(argv)
-    samples = run(args.runs)
+    if args.layer:
+        with tempfile.TemporaryDirectory(prefix="coldstart-layer-") as scratch:
+            with zipfile.ZipFile(args.layer) as archive:
+                archive.extractall(scratch)
+            samples = run(args.runs, str(Path(scratch) / "python"))
+    else:
+        samples = run(args.runs)
 
     def median_ms(name: str, column: int) -> float:
         return statistics.median(sample[column] for sample in samples[name]) * 1000
@@ -136,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "target_ratio": TARGET_RATIO,
         "load_average_1m": round(os.getloadavg()[0], 2),
+        "source": str(args.layer) if args.layer else "venv + lambda/shared",
     }
     ok = all(v["ratio"] <= TARGET_RATIO for v in result["validators"].values())
     result["within_target"] = ok
@@ -143,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
     else:
         print(f"cold start, median of {args.runs} fresh processes each (process start -> handler ready)")
+        print(f"  code from: {result['source']}")
         print(f"  {'':34s}   wall (ratio)        CPU (ratio)")
         print(f"  {'floor (import boto3 + 3 clients)':34s} {floor:7.1f} ms          {floor_cpu:7.1f} ms")
         for provider, values in result["validators"].items():
