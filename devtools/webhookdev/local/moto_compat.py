@@ -6,16 +6,27 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   drift on every plan and the runtime could not find the deployed DLQ.
 - API Gateway stage method settings for a nested resource (`api/v1/webhooks/stripe/POST`): moto splits the patch
   path assuming a single path segment and stores nothing, so `aws_api_gateway_method_settings` fails to read back.
+- S3 lifecycle rule filters: moto reads an empty `<Filter/>` back as `Prefix: ""` and drops `ObjectSizeGreaterThan`,
+  so the provider's wait for the configuration to read back as written times out. The filter is returned as sent.
+- S3 bucket policy conditions: moto ignores `Condition`, so the TLS-only statement (Deny when
+  `aws:SecureTransport` is false, decision 17) denies every object request. The local endpoint is plain http while
+  every SDK call in AWS is TLS, so that one statement is evaluated as AWS would for TLS traffic: not matching.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
 def apply() -> list[str]:
     """Apply every patch; returns their names (logged by the moto process)."""
-    return [_lambda_dead_letter_config(), _apigateway_nested_method_settings()]
+    return [
+        _lambda_dead_letter_config(),
+        _apigateway_nested_method_settings(),
+        _s3_lifecycle_filters(),
+        _s3_tls_only_policy(),
+    ]
 
 
 def _lambda_dead_letter_config() -> str:
@@ -86,12 +97,87 @@ def _method_setting(stage: Any, op: dict[str, Any]) -> tuple[str, str] | None:
     path = str(op.get("path", ""))
     if op.get("op") != "replace" or "variables/" in path:
         return None
-    for setting in ("metrics/enabled", "logging/loglevel", "logging/dataTrace", "throttling/burstLimit",
-                    "throttling/rateLimit", "caching/enabled", "caching/ttlInSeconds", "caching/dataEncrypted",
-                    "caching/requireAuthorizationForCacheControl", "caching/unauthorizedCacheControlHeaderStrategy"):
+    for setting in (
+        "metrics/enabled",
+        "logging/loglevel",
+        "logging/dataTrace",
+        "throttling/burstLimit",
+        "throttling/rateLimit",
+        "caching/enabled",
+        "caching/ttlInSeconds",
+        "caching/dataEncrypted",
+        "caching/requireAuthorizationForCacheControl",
+        "caching/unauthorizedCacheControlHeaderStrategy",
+    ):
         if path.endswith("/" + setting):
             method_path = path[: -len(setting) - 1].replace("~1", "/").lstrip("/")
             if method_path.count("/") >= 2:
                 return method_path, setting
             return None
     return None
+
+
+def _s3_lifecycle_filters() -> str:
+    import xmltodict  # type: ignore[import-untyped]  # noqa: PLC0415 - a moto dependency
+    from moto.s3 import models, responses  # noqa: PLC0415
+
+    bucket_cls: Any = models.FakeBucket
+    response_cls: Any = responses.S3Response
+    if getattr(bucket_cls, "_webhookdev_lifecycle_patch", False):
+        return "s3-lifecycle-filters"
+    original_set = bucket_cls.set_lifecycle
+    original_get = response_cls.get_bucket_lifecycle
+
+    def set_lifecycle(self: Any, rules: list[dict[str, Any]]) -> None:
+        original_set(self, rules)
+        self.webhookdev_lifecycle_filters = {rule.get("ID"): rule.get("Filter") for rule in rules if "Filter" in rule}
+
+    def get_bucket_lifecycle(self: Any) -> Any:
+        result = original_get(self)
+        filters = getattr(self.backend.get_bucket(self.bucket_name), "webhookdev_lifecycle_filters", None)
+        if not filters:
+            return result
+        status, headers, body = result
+        document = xmltodict.parse(body)
+        rules = document["LifecycleConfiguration"].get("Rule") or []
+        for rule in rules if isinstance(rules, list) else [rules]:
+            if rule.get("ID") in filters:
+                rule["Filter"] = filters[rule["ID"]]  # None renders as an empty <Filter/>
+        return status, headers, xmltodict.unparse(document)
+
+    bucket_cls.set_lifecycle = set_lifecycle
+    response_cls.get_bucket_lifecycle = get_bucket_lifecycle
+    bucket_cls._webhookdev_lifecycle_patch = True
+    return "s3-lifecycle-filters"
+
+
+def _s3_tls_only_policy() -> str:
+    from moto.iam.access_control import IAMPolicy, PermissionResult  # noqa: PLC0415
+    from moto.s3 import models  # noqa: PLC0415
+
+    cls: Any = models.FakeBucket
+    if getattr(cls, "_webhookdev_tls_patch", False):
+        return "s3-tls-only-policy"
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        document["Statement"] = [s for s in statements if not _denies_insecure_transport(s)]
+        if not document["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+    cls.get_permission = get_permission
+    cls._webhookdev_tls_patch = True
+    return "s3-tls-only-policy"
+
+
+def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
+    values = secure if isinstance(secure, list) else [secure]
+    return statement.get("Effect") == "Deny" and len(condition) == 1 and [str(v).lower() for v in values] == ["false"]

@@ -86,7 +86,6 @@ def local_stack_variables(layout: Layout, ports: Ports) -> dict[str, Any]:
     files = tls.TlsFiles(layout.tls_dir)
     return {
         "paypal_cert_ca_bundle": str(files.ca_cert),
-        "paypal_cert_allowed_hosts": "localhost",
         "paypal_ipn_verify_url": f"{ports.paypal_url}{paypal_stub.IPN_VERIFY_PATH}",
     }
 
@@ -219,7 +218,7 @@ def _stack_document(
     return {
         "base_url": f"{ports.gateway_url}/{api['stage']}",
         "aws_endpoint_url": ports.moto_url,
-        "query_api_key": _query_api_key(apigw),
+        "query_api_key": _query_api_key(apigw, outputs.get("query_api_key_id")),
         "logs_dir": str(layout.logs_dir),
         "outputs": outputs,
         "signing": {
@@ -249,8 +248,11 @@ def _stack_document(
     }
 
 
-def _query_api_key(apigw: Any) -> str | None:
-    """The value of the internal query caller's key (design.md: usage plan and key `internal-query`)."""
+def _query_api_key(apigw: Any, key_id: Any) -> str | None:
+    """The value of the internal query caller's key: the `query_api_key_id` output, else the key of the usage plan
+    named for queries (design.md: `internal-query`)."""
+    if isinstance(key_id, str):
+        return str(apigw.get_api_key(apiKey=key_id, includeValue=True)["value"])
     keys = apigw.get_api_keys(includeValues=True, limit=500).get("items", [])
     by_id = {k["id"]: k for k in keys}
     for plan in apigw.get_usage_plans(limit=500).get("items", []):
