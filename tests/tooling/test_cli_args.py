@@ -89,7 +89,14 @@ def test_local_target_reads_stack_json(tmp_path: Path, monkeypatch: pytest.Monke
                 "base_url": "http://127.0.0.1:45661/local/",
                 "aws_endpoint_url": "http://127.0.0.1:45660",
                 "query_api_key": "k",
-                "outputs": {"dlq_url": {"value": "http://q", "type": "string", "sensitive": False}},
+                "outputs": {
+                    "dlq_url": {"value": "http://q", "type": "string", "sensitive": False},
+                    # What moto reports; nothing serves it locally.
+                    "webhook_urls": {
+                        "square": "https://abc.execute-api.us-east-1.amazonaws.com/local/api/v1/webhooks/square"
+                    },
+                    "api_url": "https://abc.execute-api.us-east-1.amazonaws.com/local",
+                },
             }
         )
     )

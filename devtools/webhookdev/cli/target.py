@@ -68,8 +68,9 @@ class Target:
         return url.rstrip("/")
 
     def webhook_url(self, provider: str) -> str:
+        # Locally the outputs hold moto's execute-api URLs, which nothing serves: the local gateway (base_url) wins.
         urls = self.output(*WEBHOOK_URLS_OUTPUTS)
-        if isinstance(urls, Mapping) and isinstance(urls.get(provider), str):
+        if not self.base_url and isinstance(urls, Mapping) and isinstance(urls.get(provider), str):
             return str(urls[provider])
         return f"{self.stage_url()}/api/v1/webhooks/{provider}"
 
