@@ -271,7 +271,9 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
     # Only botocore is patched: requests (PayPal path) gets explicit subsegments and is never imported at init.
     tracer = Tracer(service=service, patch_modules=["botocore"])
     set_tracer(tracer)
-    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRIC_NAMESPACE, service=service)
+    # service="" keeps Powertools from adding a `service` dimension: metrics are keyed by provider alone, which is
+    # what the alarms and dashboards select on.
+    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRIC_NAMESPACE, service="")
     metrics.set_default_dimensions(provider=provider)
     clients = validator_clients()
     secrets = SecretCache(os.environ.get("PROVIDER_SECRET_ARN", ""), secrets_manager_fetcher(clients["secretsmanager"]))

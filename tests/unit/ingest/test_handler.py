@@ -97,7 +97,7 @@ def test_handler_accepts_logs_one_line_and_emits_metrics(
     assert line["outcome"] == "accepted"
     (metrics,) = metric_docs(out)
     assert metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PaymentWebhooks"
-    assert metrics["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["provider", "service"]]
+    assert metrics["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["provider"]]
     assert metrics["provider"] == "stripe"
     assert metrics["WebhookReceived"] == [1.0]
     assert metrics["WebhookAccepted"] == [1.0]
