@@ -48,6 +48,15 @@ def layer_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A second, independent build: every function zip and the layer."""
+    out = tmp_path_factory.mktemp("build-b")
+    result = _build(out)
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
 def test_every_shared_object_in_the_layer_is_an_aarch64_elf(layer_zip: Path) -> None:
     with zipfile.ZipFile(layer_zip) as archive:
         shared_objects = [n for n in archive.namelist() if re.search(r"\.so(\.\d+)*$", n)]
@@ -101,10 +110,10 @@ def test_layer_bytecode_is_ours_for_cpython_311_unchecked_hash_and_names_opt_pyt
         assert not [m for m in missing if "/webhook_core/" in m or "/botocore/" in m or "/boto3/" in m]
 
 
-def test_layer_zip_is_byte_identical_across_builds(layer_zip: Path, tmp_path: Path) -> None:
-    result = _build(tmp_path, "--layer-only")
-    assert result.returncode == 0, result.stderr
-    again = tmp_path / "layers" / LAYER
+def test_layer_zip_is_byte_identical_across_builds(
+    layer_zip: Path, full_build: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    again = full_build[0] / "layers" / LAYER
 
     assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(layer_zip.read_bytes()).hexdigest()
 
@@ -117,18 +126,17 @@ def test_zip_entries_have_fixed_timestamps_and_permissions(layer_zip: Path) -> N
     assert {i.external_attr >> 16 for i in infos} == {0o100644}
 
 
-def test_function_zips_hold_only_their_index(tmp_path: Path) -> None:
-    result = _build(tmp_path)
-    assert result.returncode == 0, result.stderr
+def test_function_zips_hold_only_their_index(full_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, result = full_build
     handlers = sorted(p.parent.name for p in (REPO / "lambda").glob("*/index.py"))
-    built = sorted(p.stem for p in (tmp_path / "functions").glob("*.zip"))
+    built = sorted(p.stem for p in (out / "functions").glob("*.zip"))
 
     assert built == handlers
     for name in built:
-        with zipfile.ZipFile(tmp_path / "functions" / f"{name}.zip") as archive:
+        with zipfile.ZipFile(out / "functions" / f"{name}.zip") as archive:
             assert archive.namelist() == ["index.py"]
             assert archive.read("index.py") == (REPO / "lambda" / name / "index.py").read_bytes()
-    assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "layers" / LAYER)
+    assert result.stdout.strip().splitlines()[-1] == str(out / "layers" / LAYER)
 
 
 def test_layer_requirements_match_the_devtools_pins() -> None:
