@@ -191,6 +191,15 @@ def test_all_follows_next_token_and_merges_pages(tmp_path: Path, api: Api, capsy
         assert seen["query"]["limit"] == ["2"]
 
 
+def test_relative_times_work_as_separate_arguments(tmp_path: Path, api: Api) -> None:
+    api.answer = lambda path, query: (200, {"items": [], "next_token": None})
+    stack = str(write_stack(tmp_path, api.url))
+    assert main(["query", "--provider", "stripe", "--start", "-2h", "--end", "-1h", "--stack-file", stack]) == EXIT_OK
+    [seen] = api.seen
+    start, end = int(seen["query"]["start"][0]), int(seen["query"]["end"][0])
+    assert end - start == 3600
+
+
 def test_bad_query_is_refused_before_looking_for_a_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "--stack-file", str(tmp_path / "absent.json")]) == EXIT_ERROR
     err = capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -274,9 +275,27 @@ def _run_dlq(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+_RELATIVE_TIME = re.compile(r"^-\d+[smhdw]$")
+
+
+def _attach_relative_times(argv: Sequence[str]) -> list[str]:
+    """`--start -1h` -> `--start=-1h`: argparse would otherwise read `-1h` as an unknown option."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        if items[i] in ("--start", "--end") and i + 1 < len(items) and _RELATIVE_TIME.match(items[i + 1]):
+            out.append(f"{items[i]}={items[i + 1]}")
+            i += 2
+            continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "send":
             return _run_send(args)
