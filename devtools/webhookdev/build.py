@@ -49,7 +49,8 @@ PIP_TARGET_ARGS = (
 )
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
-SKIP_DIRS = frozenset({"__pycache__", "bin"})  # bin/: console scripts with this machine's interpreter path
+SKIP_DIR = "__pycache__"  # stray bytecode from whoever imported from the tree; the build compiles its own
+SKIP_TOP_LEVEL = "bin"  # pip's console scripts, with this machine's interpreter path
 SKIP_SUFFIXES = (".pyc", ".pyo")
 RUNTIME_PYTHON = (3, 11)
 OPT_PYTHON = "/opt/python"
@@ -58,10 +59,9 @@ _COMPILE_SCRIPT = """
 import py_compile, sys
 from pathlib import Path
 src, out, shown = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-skip = {"__pycache__", "bin"}
 for path in sorted(src.rglob("*.py")):
     rel = path.relative_to(src)
-    if skip.intersection(rel.parts[:-1]):
+    if "__pycache__" in rel.parts[:-1] or (len(rel.parts) > 1 and rel.parts[0] == "bin"):
         continue
     cfile = out / rel.parent / "__pycache__" / f"{rel.stem}.{sys.implementation.cache_tag}.pyc"
     py_compile.compile(
@@ -137,7 +137,8 @@ def compile_tree(source: Path, output: Path, shown_as: str) -> bool:
 
 def layer_bytecode(site: Path) -> Path | None:
     """Cached bytecode for the third-party tree (keyed like the tree, plus the interpreter's cache tag)."""
-    target = site.parent / f"{site.name.replace('layer-site-', 'layer-pyc-')}-{sys.implementation.cache_tag}"
+    script = hashlib.sha256(_COMPILE_SCRIPT.encode()).hexdigest()[:8]
+    target = site.parent / f"{site.name.replace('layer-site-', 'layer-pyc-')}-{sys.implementation.cache_tag}-{script}"
     if (target / ".complete").is_file():
         return target
     staging = Path(tempfile.mkdtemp(prefix="layer-pyc-", dir=site.parent))
@@ -166,7 +167,7 @@ def _bytecode(root: Path | None) -> Iterator[tuple[str, Path]]:
 def _walk(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if any(part in SKIP_DIRS for part in relative.parts[:-1]) or relative.parts[0] in SKIP_DIRS:
+        if SKIP_DIR in relative.parts[:-1] or (len(relative.parts) > 1 and relative.parts[0] == SKIP_TOP_LEVEL):
             continue
         if path.is_file() and not path.name.endswith(SKIP_SUFFIXES) and path.name != ".complete":
             yield path
