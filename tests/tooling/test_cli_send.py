@@ -252,6 +252,17 @@ def test_paypal_refuses_a_shared_secret() -> None:
 # --- ids, counts, tamper ---------------------------------------------------------------------------------------------
 
 
+def test_a_pinned_event_id_resends_the_same_event() -> None:
+    [first, second] = build_requests(
+        SendOptions(
+            "square", "payment_created", url="http://x", count=2, event_id="ev-dup", signing=SigningFlags(("k",))
+        ),
+        no_target,
+    )
+    assert first.body == second.body
+    assert json.loads(first.body)["data"]["id"] == json.loads(second.body)["data"]["id"]
+
+
 def test_each_event_gets_fresh_ids_unless_one_is_given() -> None:
     flags = SigningFlags((STRIPE_SECRET,))
     fresh = list(
@@ -277,6 +288,7 @@ def test_each_event_gets_fresh_ids_unless_one_is_given() -> None:
             no_target,
         )
     )
+    assert pinned[0].body == pinned[1].body, "a redelivery carries the identical body"
     bodies = [json.loads(r.body) for r in pinned]
     assert [b["id"] for b in bodies] == ["evt_duplicate_1", "evt_duplicate_1"]
     assert {b["data"]["object"]["id"] for b in bodies} == {"ch_fixed_1"}

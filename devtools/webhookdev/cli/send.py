@@ -286,14 +286,19 @@ def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> I
     is_ipn = samples.content_type_for(options.provider, name) == FORM
     material = resolve_signing(options.provider, options.signing, load_target, url, is_ipn)
     register_url, ca_bundle = _ipn_registration(load_target, options.url) if is_ipn else (None, None)
+    rendered: tuple[bytes, str] | None = None
     for _ in range(options.count):
-        body, content_type = samples.render_sample(
-            options.provider,
-            name,
-            event_id=options.event_id,
-            transaction_id=options.transaction_id,
-            customer_id=options.customer_id,
-        )
+        # A pinned event id means the same event: resend identical bytes, as a provider's redelivery does (signed
+        # afresh each time). Otherwise every delivery is a new event with fresh ids.
+        if rendered is None or options.event_id is None:
+            rendered = samples.render_sample(
+                options.provider,
+                name,
+                event_id=options.event_id,
+                transaction_id=options.transaction_id,
+                customer_id=options.customer_id,
+            )
+        body, content_type = rendered
         headers = sign_headers(options.provider, body, content_type, material)
         event_id = event_id_of(options.provider, body, content_type)
         original, offset = body, None
