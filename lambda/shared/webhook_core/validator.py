@@ -33,6 +33,7 @@ from webhook_core.errors import (
 )
 from webhook_core.keys import raw_payload_key, stored_content_type
 from webhook_core.log import get_logger
+from webhook_core.masking import mask_text
 from webhook_core.observability import set_tracer, subsegment
 from webhook_core.providers import ProviderPlugin, Verified, VerifyContext, get_provider
 from webhook_core.secrets import SecretCache, secrets_manager_fetcher
@@ -112,6 +113,13 @@ def parse_request(event: Mapping[str, Any]) -> Request:
     return Request(raw=raw, headers=headers, stage_variables=stage_variables)
 
 
+def _describe(exc: Exception) -> str:
+    """``ClientError (NoSuchBucket)``: the exception type and, for AWS errors, the error code; never the message."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+    name = type(exc).__name__
+    return f"{name} ({code})" if code and code != name else name
+
+
 def _ascii(value: str, limit: int = 200) -> str:
     """S3 user metadata must be ASCII: drop anything else rather than fail the put."""
     return value.encode("ascii", "ignore").decode()[:limit]
@@ -187,7 +195,7 @@ class Validator:
                     Metadata={"provider": self.provider, "received-content-type": _ascii(request.content_type)},
                 )
         except Exception as exc:  # botocore ClientError/BotoCoreError and anything else: provider must retry
-            raise StorageUnavailable(f"raw payload put failed: {type(exc).__name__}") from exc
+            raise StorageUnavailable(f"raw payload put failed: {_describe(exc)}") from exc
         return bucket
 
     def invoke_processor(self, payload: Mapping[str, Any], settings: Settings) -> None:
@@ -200,7 +208,7 @@ class Validator:
                     Payload=json.dumps(payload, separators=(",", ":")).encode(),
                 )
         except Exception as exc:
-            raise ProcessorInvokeFailed(f"async invoke failed: {type(exc).__name__}") from exc
+            raise ProcessorInvokeFailed(f"async invoke failed: {_describe(exc)}") from exc
         status = result.get("StatusCode")
         if status != 202:
             raise ProcessorInvokeFailed(f"async invoke returned {status}, not 202")
@@ -290,6 +298,7 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
         except Exception:  # a bug: answer 500 so the provider retries, and say so once
             logger.exception("Unhandled validator error", extra={"outcome": "error"})
             metrics.add_metric(name="ValidatorError", unit=MetricUnit.Count, value=1)
+            tracer.put_annotation("provider", provider)
             tracer.put_annotation("status", "error")
             tracer.put_annotation("http_status", "500")
             return response(500, {"message": CLIENT_MESSAGES[500]})
@@ -297,7 +306,8 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
         tracer.put_annotation("status", outcome.outcome)
         tracer.put_annotation("http_status", str(outcome.status))
         if outcome.transaction_id:
-            tracer.put_annotation("transaction_id", outcome.transaction_id)
+            # Traces are not masked by the log formatter; the id comes from the payload, so mask it here.
+            tracer.put_annotation("transaction_id", mask_text(outcome.transaction_id)[:250])
         metrics.add_metric(name=OUTCOME_METRICS.get(outcome.outcome, "ValidatorError"), unit=MetricUnit.Count, value=1)
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="ValidationLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)

@@ -35,29 +35,38 @@ class FailingS3:
 
 
 @pytest.mark.parametrize(
-    "error",
+    ("error", "reason"),
     [
-        ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "PutObject"),
-        EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"),
+        (
+            ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "PutObject"),
+            "ClientError (AccessDenied)",
+        ),
+        (EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"), "EndpointConnectionError"),
     ],
     ids=["access-denied", "unreachable"],
 )
 def test_s3_failure_is_503_and_processor_is_not_invoked(
-    validator: Any, lambda_stub: RecordingLambda, clock: Clock, error: Exception
+    validator: Any, lambda_stub: RecordingLambda, clock: Clock, error: Exception, reason: str
 ) -> None:
     validator.s3 = FailingS3(error)
 
     outcome = validator.process(signed(BODY, clock))
 
     assert (outcome.status, outcome.outcome) == (503, "storage_unavailable")
+    assert outcome.reason == f"raw payload put failed: {reason}"
     assert lambda_stub.calls == []
     assert json.loads(render(outcome)["body"]) == {"message": "Temporarily unavailable, retry later"}
 
 
-def test_missing_bucket_is_503(validator: Any, s3: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_bucket_is_503_and_the_reason_names_the_aws_error(
+    validator: Any, s3: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("S3_BUCKET", "bucket-that-does-not-exist")
 
-    assert validator.process(signed(BODY, clock)).status == 503
+    outcome = validator.process(signed(BODY, clock))
+
+    assert outcome.status == 503
+    assert outcome.reason == "raw payload put failed: NoSuchBucket"
 
 
 @pytest.mark.parametrize(
