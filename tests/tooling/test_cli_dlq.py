@@ -123,7 +123,7 @@ def test_list_shows_provider_event_age_and_error_and_leaves_messages_visible(que
     messages = dlq.list_messages(sqs, url, 10)
     assert {(m.provider, m.event_id) for m in messages} == {("stripe", "evt_poison_1"), ("?", "?")}
     poison = next(m for m in messages if m.event_id == "evt_poison_1")
-    assert poison.error == "200 KeyError: 'value'"
+    assert poison.error == "KeyError: 'value'"
     assert poison.receives == 1
     assert poison.age_seconds(poison.sent_at + 125) == 125
     assert depth(sqs, url) == (2, 0)

@@ -52,10 +52,11 @@ class DlqMessage:
             pass
         attrs = raw.get("Attributes", {})
         message_attrs = raw.get("MessageAttributes", {})
-        # Lambda's async DLQ adds RequestID, ErrorCode and ErrorMessage as message attributes.
-        error = " ".join(
-            str(message_attrs[k].get("StringValue", "")) for k in ("ErrorCode", "ErrorMessage") if k in message_attrs
-        ).strip()
+        # Lambda's async DLQ adds RequestID, ErrorCode and ErrorMessage as message attributes. ErrorCode is the
+        # invoke's HTTP status (200 for a function error), so the message is what tells the operator something.
+        error = str(message_attrs.get("ErrorMessage", {}).get("StringValue", "")).strip()
+        if not error and "ErrorCode" in message_attrs:
+            error = f"ErrorCode {message_attrs['ErrorCode'].get('StringValue', '')}"
         return cls(
             message_id=raw.get("MessageId", "?"),
             receipt_handle=raw.get("ReceiptHandle", ""),
