@@ -54,7 +54,9 @@ class DlqMessage:
         message_attrs = raw.get("MessageAttributes", {})
         # Lambda's async DLQ adds RequestID, ErrorCode and ErrorMessage as message attributes. ErrorCode is the
         # invoke's HTTP status (200 for a function error), so the message is what tells the operator something.
-        error = str(message_attrs.get("ErrorMessage", {}).get("StringValue", "")).strip()
+        error = ""
+        if "ErrorMessage" in message_attrs:
+            error = str(message_attrs["ErrorMessage"].get("StringValue", "")).strip()
         if not error and "ErrorCode" in message_attrs:
             error = f"ErrorCode {message_attrs['ErrorCode'].get('StringValue', '')}"
         return cls(
