@@ -171,6 +171,7 @@ class PayPalStub:
     ca_bundle: str = ""
     ipn_answer: bytes = b"VERIFIED"
     ipn_status: int = 200
+    get_status: int = 200
     requests: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -193,8 +194,8 @@ def paypal_stub(paypal_pki: signing.PayPalTestPKI, tmp_path: Path) -> Iterator[P
 
         def do_GET(self) -> None:
             stub.requests.append(("GET", self.path, b""))
-            body = stub.files.get(self.path)
-            self.send_response(200 if body is not None else 404)
+            body = stub.files.get(self.path) if stub.get_status == 200 else b"upstream error"
+            self.send_response(stub.get_status if body is not None else 404)
             self.send_header("Content-Length", str(len(body or b"")))
             self.end_headers()
             self.wfile.write(body or b"")

@@ -188,11 +188,28 @@ def test_paypal_unsupported_auth_algo_is_401(pp: PayPalEnv) -> None:
     assert pp.rest(BODY, headers).status == 401
 
 
-def test_paypal_certificate_download_failure_is_503_so_paypal_retries(pp: PayPalEnv) -> None:
+def test_paypal_certificate_url_that_is_not_found_is_401(pp: PayPalEnv) -> None:
     outcome = pp.rest(BODY, pp.headers(BODY, pp.stub.url("/certs/missing.pem")))
+
+    assert (outcome.status, outcome.outcome) == (401, "untrusted_certificate")
+    assert stored_keys(pp.s3) == []
+
+
+def test_paypal_certificate_server_error_is_503_so_paypal_retries(pp: PayPalEnv) -> None:
+    pp.stub.get_status = 502
+
+    outcome = pp.rest(BODY, pp.headers(BODY))
 
     assert (outcome.status, outcome.outcome) == (503, "verification_unavailable")
     assert stored_keys(pp.s3) == []
+    pp.stub.get_status = 200
+    assert pp.rest(BODY, pp.headers(BODY)).status == 200  # a failure is not cached
+
+
+def test_paypal_certificate_download_that_is_not_pem_is_401(pp: PayPalEnv) -> None:
+    pp.stub.files["/certs/html.pem"] = b"<html>not a certificate</html>"
+
+    assert pp.rest(BODY, pp.headers(BODY, pp.stub.url("/certs/html.pem"))).outcome == "untrusted_certificate"
 
 
 # --- IPN -------------------------------------------------------------------------------------------------------------

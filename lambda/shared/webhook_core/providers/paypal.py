@@ -52,6 +52,7 @@ AUTH_ALGO = "SHA256withRSA"
 CERT_TIMEOUT = (2.0, 3.0)  # connect, read: well inside the validator's 10 s
 IPN_TIMEOUT = (2.0, 5.0)
 MAX_CERT_BYTES = 64 * 1024
+MAX_CACHED_CERTIFICATES = 16
 MAX_CHAIN_DEPTH = 6
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -183,19 +184,27 @@ def fetch_certificate_chain(url: str, ca_bundle: str) -> list[x509.Certificate]:
 
     verify: bool | str = ca_bundle or True
     try:
-        with subsegment("paypal.download_certificate", host=urlsplit(url).hostname or ""):
-            response = _http().get(url, timeout=CERT_TIMEOUT, verify=verify, allow_redirects=False)
+        with (
+            subsegment("paypal.download_certificate", host=urlsplit(url).hostname or ""),
+            _http().get(url, timeout=CERT_TIMEOUT, verify=verify, allow_redirects=False, stream=True) as response,
+        ):
+            status = response.status_code
+            content = response.raw.read(MAX_CERT_BYTES + 1, decode_content=True) if status == 200 else b""
     except requests.RequestException as exc:
         raise VerificationUnavailable(f"could not download the PayPal certificate: {type(exc).__name__}") from exc
-    if response.status_code != 200:
-        raise VerificationUnavailable(f"PayPal certificate download returned HTTP {response.status_code}")
-    if len(response.content) > MAX_CERT_BYTES:
+    if 400 <= status < 500:  # not a certificate PayPal serves: a forged or mistyped URL, not an outage
+        raise UntrustedCertificate(f"PAYPAL-CERT-URL answered HTTP {status}")
+    if status != 200:
+        raise VerificationUnavailable(f"PayPal certificate download returned HTTP {status}")
+    if len(content) > MAX_CERT_BYTES:
         raise UntrustedCertificate("the PayPal certificate download is too large")
     try:
-        chain = x509.load_pem_x509_certificates(response.content)
+        chain = x509.load_pem_x509_certificates(content)
     except ValueError as exc:
         raise UntrustedCertificate("PAYPAL-CERT-URL did not return a PEM certificate") from exc
     with _lock:
+        while len(_cert_cache) >= MAX_CACHED_CERTIFICATES:  # PayPal rotates rarely; keep the newest few
+            _cert_cache.pop(next(iter(_cert_cache)))
         _cert_cache[url] = chain
     return chain
 
