@@ -8,6 +8,19 @@ locals {
   transactions_path  = "/api/v1/transactions"
   webhook_model_name = { for k, _ in var.webhook_routes : k => "${title(k)}Webhook" }
   execution_arn      = aws_api_gateway_rest_api.this.execution_arn
+
+  # Documented, optional: the handler accepts provider+start+end or customer_id.
+  list_transactions_parameters = {
+    "method.request.querystring.provider"    = false
+    "method.request.querystring.customer_id" = false
+    "method.request.querystring.start"       = false
+    "method.request.querystring.end"         = false
+    "method.request.querystring.limit"       = false
+    "method.request.querystring.next_token"  = false
+  }
+  get_transaction_parameters = {
+    "method.request.path.id" = true
+  }
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -176,15 +189,7 @@ resource "aws_api_gateway_method" "list_transactions" {
   api_key_required     = true
   request_validator_id = aws_api_gateway_request_validator.parameters.id
 
-  # Documented, optional: the handler accepts provider+start+end or customer_id.
-  request_parameters = {
-    "method.request.querystring.provider"    = false
-    "method.request.querystring.customer_id" = false
-    "method.request.querystring.start"       = false
-    "method.request.querystring.end"         = false
-    "method.request.querystring.limit"       = false
-    "method.request.querystring.next_token"  = false
-  }
+  request_parameters = local.list_transactions_parameters
 }
 
 resource "aws_api_gateway_integration" "list_transactions" {
@@ -205,9 +210,7 @@ resource "aws_api_gateway_method" "get_transaction" {
   api_key_required     = true
   request_validator_id = aws_api_gateway_request_validator.parameters.id
 
-  request_parameters = {
-    "method.request.path.id" = true
-  }
+  request_parameters = local.get_transaction_parameters
 }
 
 resource "aws_api_gateway_integration" "get_transaction" {
@@ -291,10 +294,13 @@ resource "aws_api_gateway_deployment" "this" {
         [a.id, a.authorizer_uri, a.identity_source, a.authorizer_result_ttl_in_seconds]
       ]
       gateway_responses = [aws_api_gateway_gateway_response.bad_request_body.response_templates]
+      # Request models and parameters from configuration: AWS reads an unset map back as {}, which would change the hash.
       methods = [
         for m in concat(values(aws_api_gateway_method.webhook), [aws_api_gateway_method.list_transactions, aws_api_gateway_method.get_transaction]) :
-        [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id, m.request_models, m.request_parameters]
+        [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id]
       ]
+      request_models     = local.webhook_model_name
+      request_parameters = [local.list_transactions_parameters, local.get_transaction_parameters]
       integrations = [
         for i in concat(values(aws_api_gateway_integration.webhook), [aws_api_gateway_integration.list_transactions, aws_api_gateway_integration.get_transaction]) :
         [i.id, i.type, i.uri, i.integration_http_method]
