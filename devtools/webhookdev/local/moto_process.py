@@ -9,7 +9,7 @@ import sys
 import threading
 
 from webhookdev.local import moto_compat
-from webhookdev.local.procs import die_with_parent
+from webhookdev.local.procs import die_with_parent, port_free
 from webhookdev.local.settings import HOST
 
 
@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     die_with_parent(on_death=stop.set)
+    if not port_free(HOST, args.port):  # ThreadedMotoServer would wait forever for a server that cannot bind
+        print(f"port {args.port} is in use", flush=True)
+        return 1
     print(f"moto patches: {', '.join(moto_compat.apply())}", flush=True)
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=True)
     server.start()

@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -128,6 +129,17 @@ def die_with_parent(on_death: Callable[[], None] | None = None, owner_pid: int |
     if orphaned():
         os._exit(0)
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def port_free(host: str, port: int) -> bool:
+    """True if a server could listen on host:port now (as the stack's servers do, with SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def spawn(

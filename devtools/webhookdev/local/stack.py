@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,9 @@ import requests
 
 from webhookdev.local import paypal_stub, seeding, tls
 from webhookdev.local.deployed import read_functions
-from webhookdev.local.procs import PidFiles, is_ours, pid_alive, spawn, stop_pid
+from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, spawn, stop_pid
 from webhookdev.local.registry import aws_client
-from webhookdev.local.settings import REGION, Layout, Ports
+from webhookdev.local.settings import HOST, REGION, Layout, Ports
 from webhookdev.local.terraform import Tofu, prepare_workdir
 
 READY_TIMEOUT_S = 120.0
@@ -120,6 +120,12 @@ def up(options: Options | None = None) -> dict[str, Any]:
     layout.local.mkdir(parents=True, exist_ok=True)
 
     if _supervisor_pid(layout) is None:
+        busy = [f"{name} {port}" for name, port in asdict(ports).items() if not port_free(HOST, port)]
+        if busy:
+            raise StackError(
+                f"ports in use: {', '.join(busy)}. Another stack runs (`make down` in its checkout), or set other "
+                "ports: WEBHOOKDEV_MOTO_PORT, WEBHOOKDEV_GATEWAY_PORT, WEBHOOKDEV_INVOKE_PORT, WEBHOOKDEV_PAYPAL_PORT."
+            )
         _say(options, "starting a fresh local stack (moto, PayPal stub, runtime)")
         _fresh_state(layout)
         tls.generate(tls.TlsFiles(layout.tls_dir))

@@ -1,0 +1,43 @@
+"""One fresh local stack for the whole end-to-end session: `up` at the start, `down` at the end, always.
+
+The stack runs under `.local/e2e/` on its own ports (45670-45673), so a developer's `make up` stack is left alone.
+It is owned by this pytest process: if the session dies, the stack stops by itself within a second.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from webhookdev.local import stack
+from webhookdev.local.client import StackClient
+from webhookdev.local.settings import repo_root
+
+E2E_ENV = {
+    "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e"),
+    "WEBHOOKDEV_MOTO_PORT": "45670",
+    "WEBHOOKDEV_GATEWAY_PORT": "45671",
+    "WEBHOOKDEV_INVOKE_PORT": "45672",
+    "WEBHOOKDEV_PAYPAL_PORT": "45673",
+}
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[StackClient]:
+    saved = {name: os.environ.get(name) for name in E2E_ENV}
+    os.environ.update(E2E_ENV)
+    started = time.monotonic()
+    try:
+        stack.down(quiet=True)  # a previous session killed hard may have left state (never processes) behind
+        document = stack.up(stack.Options(owner_pid=os.getpid()))
+        print(f"\n[e2e] stack up in {time.monotonic() - started:.0f}s")
+        yield StackClient(document)
+    finally:
+        stack.down(quiet=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
