@@ -44,6 +44,11 @@ variable "artifacts_dir" {
   description = "Directory holding functions/<lambda dir>.zip and layers/webhook-processor-dependencies.zip (`python -m webhookdev.build`). null means <root>/build."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.artifacts_dir == null ? true : length(var.artifacts_dir) > 0
+    error_message = "artifacts_dir must be a non-empty path or null."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -124,6 +129,11 @@ variable "paypal_cert_ca_bundle" {
   description = "Optional CA bundle path trusted for PayPal certificate downloads (PAYPAL_CERT_CA_BUNDLE). Local stack only; null in AWS."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.paypal_cert_ca_bundle == null ? true : length(var.paypal_cert_ca_bundle) > 0
+    error_message = "paypal_cert_ca_bundle must be a non-empty path or null."
+  }
 }
 
 variable "square_notification_url" {
@@ -390,6 +400,11 @@ variable "web_acl_arn" {
   description = "Optional WAFv2 web ACL to associate with the stage; null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:", var.web_acl_arn))
+    error_message = "web_acl_arn must be a WAFv2 web ACL ARN or null."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -443,6 +458,11 @@ variable "transaction_ttl_attribute" {
   description = "TTL attribute the processor sets (expires_at, 7 years after the event by default in code); null disables TTL."
   type        = string
   default     = "expires_at"
+
+  validation {
+    condition     = var.transaction_ttl_attribute == null || can(regex("^[A-Za-z0-9_.-]{1,255}$", var.transaction_ttl_attribute))
+    error_message = "transaction_ttl_attribute must be an attribute name or null."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -146,6 +146,11 @@ variable "access_log_format" {
     validationError    = "$context.error.validationErrorString"
     xrayTraceId        = "$context.xrayTraceId"
   }
+
+  validation {
+    condition     = contains(keys(var.access_log_format), "requestId") && !anytrue([for v in values(var.access_log_format) : can(regex("identity\\.apiKey($|[^I])", v))])
+    error_message = "access_log_format must include requestId and must not log API key values ($context.identity.apiKey)."
+  }
 }
 
 variable "logging_level" {
@@ -219,6 +224,11 @@ variable "web_acl_arn" {
   description = "Optional WAFv2 web ACL ARN to associate with the stage; null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:", var.web_acl_arn))
+    error_message = "web_acl_arn must be a WAFv2 web ACL ARN or null."
+  }
 }
 
 variable "tags" {

@@ -11,12 +11,22 @@ variable "name" {
 variable "hash_key" {
   description = "Partition key attribute name (must be listed in attributes)."
   type        = string
+
+  validation {
+    condition     = length(var.hash_key) > 0 && length(var.hash_key) <= 255
+    error_message = "hash_key must be 1-255 characters."
+  }
 }
 
 variable "range_key" {
   description = "Sort key attribute name (must be listed in attributes); null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.range_key == null ? true : (length(var.range_key) > 0 && length(var.range_key) <= 255)
+    error_message = "range_key must be 1-255 characters or null."
+  }
 }
 
 variable "attributes" {
@@ -148,6 +158,11 @@ variable "ttl_attribute_name" {
   description = "Attribute holding the expiry Unix time in seconds; null disables TTL."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.ttl_attribute_name == null || can(regex("^[A-Za-z0-9_.-]{1,255}$", var.ttl_attribute_name))
+    error_message = "ttl_attribute_name must be an attribute name or null."
+  }
 }
 
 variable "server_side_encryption_enabled" {
@@ -160,6 +175,11 @@ variable "kms_key_arn" {
   description = "Optional customer-managed KMS key ARN; null with server_side_encryption_enabled uses aws/dynamodb."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN or null."
+  }
 }
 
 variable "deletion_protection_enabled" {

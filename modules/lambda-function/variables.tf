@@ -12,6 +12,11 @@ variable "description" {
   description = "Human-readable description of what the function does."
   type        = string
   default     = ""
+
+  validation {
+    condition     = length(var.description) <= 256
+    error_message = "description must be at most 256 characters."
+  }
 }
 
 variable "role_arn" {
@@ -28,6 +33,11 @@ variable "handler" {
   description = "Entry point in the package. Every handler in this project is index.handler."
   type        = string
   default     = "index.handler"
+
+  validation {
+    condition     = can(regex("^[^\\s]+\\.[^\\s]+$", var.handler))
+    error_message = "handler must look like <module>.<function>, e.g. index.handler."
+  }
 }
 
 variable "runtime" {
@@ -172,18 +182,33 @@ variable "log_kms_key_id" {
   description = "Optional KMS key ARN for the log group; null uses the CloudWatch Logs service key."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.log_kms_key_id == null || can(regex("^arn:aws[a-z-]*:kms:", var.log_kms_key_id))
+    error_message = "log_kms_key_id must be a KMS key ARN or null."
+  }
 }
 
 variable "kms_key_arn" {
   description = "Optional KMS key ARN for environment variables at rest; null uses the Lambda AWS-managed key."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN or null."
+  }
 }
 
 variable "code_signing_config_arn" {
   description = "Optional code signing configuration ARN."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing config ARN or null."
+  }
 }
 
 variable "publish" {

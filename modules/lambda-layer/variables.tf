@@ -12,6 +12,11 @@ variable "description" {
   description = "Description of the layer version."
   type        = string
   default     = ""
+
+  validation {
+    condition     = length(var.description) <= 256
+    error_message = "description must be at most 256 characters."
+  }
 }
 
 variable "filename" {
@@ -45,6 +50,11 @@ variable "license_info" {
   description = "Optional SPDX licence identifier or URL for the layer contents."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.license_info == null ? true : length(var.license_info) <= 512
+    error_message = "license_info must be at most 512 characters."
+  }
 }
 
 variable "skip_destroy" {

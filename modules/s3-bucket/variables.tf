@@ -24,6 +24,11 @@ variable "policy_documents" {
   description = "Extra IAM policy JSON documents merged into the bucket policy (e.g. CloudTrail's delivery statements); the TLS-only deny is always added."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for d in var.policy_documents : can(jsondecode(d))])
+    error_message = "Every policy_documents entry must be a JSON document."
+  }
 }
 
 variable "lifecycle_rules" {
