@@ -63,12 +63,16 @@ module "cloudtrail_bucket" {
 
   lifecycle_rules = [
     {
-      # Log files are small and rarely read: all of them pay for Glacier Instant Retrieval after 90 days, because
-      # CloudTrail writes one object per 5 minutes per region, not one per event (see docs/terraform.md).
-      id = "archive-and-expire-audit-logs"
+      # Busy-region log files (S3 data events at 10,000+ webhooks/min) are large enough for Glacier Instant
+      # Retrieval; the small files of quiet regions stay in Standard (GLACIER_IR bills at least 128 KB per object).
+      id                       = "archive-audit-logs"
+      object_size_greater_than = local.transition_filter_bytes
       transitions = [
         { days = 90, storage_class = "GLACIER_IR" },
       ]
+    },
+    {
+      id                                 = "expire-audit-logs"
       expiration_days                    = var.cloudtrail_log_retention_days
       noncurrent_version_expiration_days = 30
     },
