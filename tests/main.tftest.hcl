@@ -502,6 +502,75 @@ run "monitoring" {
   }
 }
 
+# Least privilege, on the statements the policy documents are built from (the mock renders no JSON). Mock ARNs:
+# every bucket is arn:aws:s3:::mock-bucket, every function ...:function:mock (see the mock_provider block).
+run "iam_least_privilege" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for p in ["stripe", "paypal", "square"] : {
+        for st in data.aws_iam_policy_document.validator[p].statement : st.sid => [toset(st.actions), toset(st.resources)]
+        } == {
+        WriteOwnLogs         = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${p}-webhook-validator:*"])]
+        StoreRawPayloads     = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
+        ReadOwnSigningSecret = [toset(["secretsmanager:GetSecretValue"]), toset([aws_secretsmanager_secret.provider[p].arn])]
+        InvokeProcessorAsync = [toset(["lambda:InvokeFunction"]), toset([module.processor.function_arn])]
+      }
+    ])
+    error_message = "A validator reaches only its log group, its provider's prefix of the raw bucket, its own secret and the processor."
+  }
+
+  assert {
+    condition = {
+      for st in data.aws_iam_policy_document.processor.statement : st.sid => [toset(st.actions), toset(st.resources)]
+      } == {
+      WriteOwnLogs          = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/webhook-processor:*"])]
+      WriteTransactions     = [toset(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]), toset([module.transactions_table.table_arn])]
+      StoreProcessedLogs    = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/*"])]
+      ReadLargeRawPayloads  = [toset(["s3:GetObject"]), toset(["arn:aws:s3:::mock-bucket/*"])]
+      SendFailedEventsToDlq = [toset(["sqs:SendMessage"]), toset([aws_sqs_queue.dlq.arn])]
+    }
+    error_message = "The processor's policy is the request's list plus reading large raw payloads, each scoped."
+  }
+
+  assert {
+    condition = {
+      for st in data.aws_iam_policy_document.query.statement : st.sid => [toset(st.actions), toset(st.resources)]
+      } == {
+      WriteOwnLogs     = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/transaction-query:*"])]
+      ReadTransactions = [toset(["dynamodb:GetItem", "dynamodb:Query"]), toset([module.transactions_table.table_arn, "${module.transactions_table.table_arn}/index/*"])]
+    }
+    error_message = "The query role is read-only on the table and its indexes."
+  }
+
+  assert {
+    condition = {
+      for st in data.aws_iam_policy_document.authorizer.statement : st.sid => toset(st.actions)
+      } == {
+      WriteOwnLogs        = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
+      ReadProviderApiKeys = toset(["apigateway:GET"])
+      } && length([
+        for st in data.aws_iam_policy_document.authorizer.statement : st if st.sid == "ReadProviderApiKeys" && toset(st.resources) == toset([for id in values(module.api_gateway.webhook_api_key_ids) : "arn:aws:apigateway:us-east-1::/apikeys/${id}"]) && alltrue([for r in st.resources : can(regex("^arn:aws:apigateway:us-east-1::/apikeys/[^*]+$", r))])
+    ]) == 1
+    error_message = "The authorizer reads exactly the provider API keys, by id."
+  }
+
+  # X-Ray is the only "*" (it supports no resource scope), shared by every function through one document.
+  assert {
+    condition = (
+      length(data.aws_iam_policy_document.xray_write.statement) == 1 &&
+      toset(data.aws_iam_policy_document.xray_write.statement[0].actions) == toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) &&
+      alltrue(flatten([
+        for d in concat(values(data.aws_iam_policy_document.validator), [data.aws_iam_policy_document.processor, data.aws_iam_policy_document.query, data.aws_iam_policy_document.authorizer]) : [
+          for st in d.statement : !contains(st.resources, "*") && !contains(st.actions, "logs:CreateLogGroup")
+        ]
+      ]))
+    )
+    error_message = "No function statement uses Resource \"*\" (X-Ray aside) or may create log groups."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Per environment (the values of environments/<env>.tfvars that change behaviour; tests/tooling runs the real files)
 # ---------------------------------------------------------------------------------------------------------------------
