@@ -14,6 +14,7 @@ module "api_gateway" {
       function_name          = module.validators[p].function_name
       invoke_arn             = module.validators[p].invoke_arn
       model_schema           = file("${path.module}/schemas/${p}-webhook.json")
+      model_content_type     = cfg.model_content_type
       throttling_rate_limit  = cfg.throttling_rate_limit
       throttling_burst_limit = cfg.throttling_burst_limit
       quota_limit            = cfg.quota_limit

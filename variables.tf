@@ -59,7 +59,10 @@ variable "webhook_providers" {
   description = <<-EOT
     Payment providers, keyed by lowercase name. Per provider: throttling_rate_limit (rps) and throttling_burst_limit
     for its POST method and its usage plan, optional quota_limit/quota_period for the usage plan, enabled (false
-    disables its API key: that provider gets 403, the others are unaffected) and extra_environment for its validator.
+    disables its API key: that provider gets 403, the others are unaffected), extra_environment for its validator and
+    model_content_type: the content type its body model is mapped to. "$default" validates every request whatever its
+    Content-Type (right for JSON-only providers); "application/json" leaves other content types unvalidated by API
+    Gateway (needed for PayPal, whose classic IPN is form-encoded; its validator checks those bodies itself).
     Each key needs lambda/<key>-validator, schemas/<key>-webhook.json and a plug-in in webhook_core.
   EOT
   type = map(object({
@@ -69,11 +72,12 @@ variable "webhook_providers" {
     quota_period           = optional(string, "DAY")
     enabled                = optional(bool, true)
     extra_environment      = optional(map(string), {})
+    model_content_type     = optional(string, "application/json")
   }))
   default = {
-    stripe = { throttling_rate_limit = 2000, throttling_burst_limit = 1000 }
-    paypal = { throttling_rate_limit = 1500, throttling_burst_limit = 750 }
-    square = { throttling_rate_limit = 1000, throttling_burst_limit = 500 }
+    stripe = { throttling_rate_limit = 2000, throttling_burst_limit = 1000, model_content_type = "$default" }
+    paypal = { throttling_rate_limit = 1500, throttling_burst_limit = 750, model_content_type = "application/json" }
+    square = { throttling_rate_limit = 1000, throttling_burst_limit = 500, model_content_type = "$default" }
   }
 
   validation {
@@ -89,6 +93,11 @@ variable "webhook_providers" {
   validation {
     condition     = alltrue([for p in values(var.webhook_providers) : contains(["DAY", "WEEK", "MONTH"], p.quota_period) && (p.quota_limit == null ? true : p.quota_limit > 0)])
     error_message = "quota_period must be DAY, WEEK or MONTH and quota_limit positive when set."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.webhook_providers) : contains(["$default", "application/json"], p.model_content_type)])
+    error_message = "model_content_type must be \"$default\" or \"application/json\"."
   }
 }
 

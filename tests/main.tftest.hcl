@@ -227,7 +227,7 @@ run "api_gateway" {
       for p, m in module.api_gateway.webhook_methods :
       m.http_method == "POST" &&
       m.request_validator_id == module.api_gateway.body_validator.id &&
-      m.request_models["application/json"] == module.api_gateway.models[p].name
+      m.request_models[module.api_gateway.models[p].content_type] == module.api_gateway.models[p].name
     ]) && module.api_gateway.body_validator.validate_request_body
     error_message = "Every POST needs the body validator and its provider's model."
   }
@@ -235,9 +235,20 @@ run "api_gateway" {
   assert {
     condition = alltrue([
       for p, m in module.api_gateway.models :
-      jsondecode(m.schema)["$schema"] == "http://json-schema.org/draft-04/schema#" && m.content_type == "application/json"
+      jsondecode(m.schema)["$schema"] == "http://json-schema.org/draft-04/schema#"
     ])
     error_message = "Models are draft-04 JSON Schemas from schemas/<provider>-webhook.json."
+  }
+
+  # JSON-only providers validate every Content-Type ($default); PayPal maps JSON only, so form-encoded IPN passes
+  # through to its validator.
+  assert {
+    condition = (
+      module.api_gateway.models["stripe"].content_type == "$default" &&
+      module.api_gateway.models["square"].content_type == "$default" &&
+      module.api_gateway.models["paypal"].content_type == "application/json"
+    )
+    error_message = "Stripe and Square models map to $default; PayPal's to application/json."
   }
 
   assert {
@@ -706,6 +717,18 @@ run "rejects_provider_throttle_above_api_limit" {
   variables {
     webhook_providers = {
       stripe = { throttling_rate_limit = 20000, throttling_burst_limit = 1000 }
+    }
+  }
+
+  expect_failures = [var.webhook_providers]
+}
+
+run "rejects_unknown_model_content_type" {
+  command = plan
+
+  variables {
+    webhook_providers = {
+      stripe = { throttling_rate_limit = 2000, throttling_burst_limit = 1000, model_content_type = "text/plain" }
     }
   }
 

@@ -96,7 +96,7 @@ resource "aws_api_gateway_model" "webhook" {
   rest_api_id  = aws_api_gateway_rest_api.this.id
   name         = local.webhook_model_name[each.key]
   description  = "Draft-04 schema of a ${each.key} webhook body; a mismatch is a 400 before any Lambda runs."
-  content_type = "application/json"
+  content_type = each.value.model_content_type
   schema       = each.value.model_schema
 }
 
@@ -136,14 +136,16 @@ resource "aws_api_gateway_authorizer" "query_caller" {
   authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
 }
 
-# Tell the sender which schema rule failed, instead of the generic "Invalid request body".
+# A JSON body for schema rejections. messageString is the message already quoted for JSON; the validation detail
+# ($context.error.validationErrorString) is left out because it is not JSON-escaped and names schema internals to an
+# unauthenticated sender. It is in the execution log (and the access log's validationError field) for operators.
 resource "aws_api_gateway_gateway_response" "bad_request_body" {
   rest_api_id   = aws_api_gateway_rest_api.this.id
   response_type = "BAD_REQUEST_BODY"
   status_code   = "400"
 
   response_templates = {
-    "application/json" = "{\"message\": \"$context.error.message\", \"validation_errors\": \"$context.error.validationErrorString\"}"
+    "application/json" = "{\"message\": $context.error.messageString}"
   }
 }
 
@@ -164,8 +166,9 @@ resource "aws_api_gateway_method" "webhook" {
   api_key_required = true
 
   request_validator_id = aws_api_gateway_request_validator.body.id
+  # API Gateway validates a body only against the model mapped to its Content-Type; "$default" matches every type.
   request_models = {
-    "application/json" = aws_api_gateway_model.webhook[each.key].name
+    (each.value.model_content_type) = aws_api_gateway_model.webhook[each.key].name
   }
 }
 

@@ -38,7 +38,8 @@ variable "stage_name" {
 variable "webhook_routes" {
   description = <<-EOT
     One POST /api/v1/webhooks/<key> route per provider. Per entry: function_name and invoke_arn of its validator,
-    model_schema (draft-04 JSON Schema text), throttling_rate_limit (rps) and throttling_burst_limit for the method
+    model_schema (draft-04 JSON Schema text), model_content_type ("$default" to validate every content type, or
+    "application/json"), throttling_rate_limit (rps) and throttling_burst_limit for the method
     and the provider's usage plan, optional quota_limit/quota_period, and enabled (false disables the provider's
     API key, so only that provider gets 403).
   EOT
@@ -46,6 +47,7 @@ variable "webhook_routes" {
     function_name          = string
     invoke_arn             = string
     model_schema           = string
+    model_content_type     = optional(string, "application/json")
     throttling_rate_limit  = number
     throttling_burst_limit = number
     quota_limit            = optional(number)
@@ -66,6 +68,11 @@ variable "webhook_routes" {
   validation {
     condition     = alltrue([for r in values(var.webhook_routes) : contains(["DAY", "WEEK", "MONTH"], r.quota_period)])
     error_message = "quota_period must be DAY, WEEK or MONTH."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.webhook_routes) : contains(["$default", "application/json"], r.model_content_type)])
+    error_message = "model_content_type must be \"$default\" or \"application/json\"."
   }
 }
 
