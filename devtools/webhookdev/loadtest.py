@@ -2,6 +2,7 @@
 
     python -m webhookdev.loadtest --rate 167 --duration 60             # 10,000/min against the local stack
     python -m webhookdev.loadtest --target aws --rate 167 --duration 300 --secret-from-aws
+    python -m webhookdev.loadtest --mode query --rate 50 --duration 30      # the transactions API
 
 Open loop: requests are scheduled at ``rate`` per second whatever the answers take, so a slow system shows up as
 latency rather than as a silently lower request rate. Every run is bounded by ``--duration`` (max 900 s) and the
@@ -19,11 +20,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -60,21 +61,38 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def request_stream(
-    mix: Sequence[str], total: int, load: Callable[[], Target], flags: SigningFlags
-) -> Iterator[OutgoingWebhook]:
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request of the load."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+
+
+def webhook_stream(mix: Sequence[str], total: int, load: Callable[[], Target], flags: SigningFlags) -> Iterator[Call]:
     """Round-robin over the mix; each request is rendered and signed when taken, so Stripe timestamps stay fresh."""
-    streams = []
+    streams: list[Iterator[OutgoingWebhook]] = []
     for item in mix:
         provider, _, event_type = item.partition(":")
         options = SendOptions(provider=provider, event_type=event_type, count=total, signing=flags)
         streams.append(build_requests(options, load))
     for stream in itertools.cycle(streams):
-        yield next(stream)
+        webhook = next(stream)
+        yield Call("POST", webhook.url, webhook.headers, webhook.body)
 
 
-def _check_url(target: Target, request: OutgoingWebhook) -> None:
-    host = urlsplit(request.url).hostname or ""
+def query_stream(target: Target, api_key: str, providers: Sequence[str]) -> Iterator[Call]:
+    """Provider + last-hour list queries, round-robin over the providers (the query API's main access path)."""
+    for provider in itertools.cycle(providers):
+        now = int(time.time())
+        params = urlencode({"provider": provider, "start": now - 3600, "end": now, "limit": 25})
+        yield Call("GET", f"{target.transactions_url()}?{params}", {"x-api-key": api_key})
+
+
+def _check_url(target: Target, call: Call) -> None:
+    host = urlsplit(call.url).hostname or ""
     if target.name == "local" and host not in LOOPBACK_HOSTS:
         raise CliError(f"refusing to load-test {host}: the local target must be a loopback address")
 
@@ -83,14 +101,12 @@ def run(
     *,
     rate: float,
     duration: float,
-    mix: Sequence[str],
+    source: Iterator[Call],
     target: Target,
-    flags: SigningFlags,
     concurrency: int,
     progress: Callable[[str], None],
 ) -> tuple[Results, float]:
     total = max(1, int(rate * duration))
-    source = request_stream(mix, total, lambda: target, flags)
     source_lock = threading.Lock()
     results = Results()
     session = requests.Session()
@@ -100,11 +116,11 @@ def run(
 
     def fire() -> None:
         with source_lock:
-            request = next(source)
-        _check_url(target, request)
+            call = next(source)
+        _check_url(target, call)
         started = time.perf_counter()
         try:
-            resp = session.post(request.url, data=request.body, headers=dict(request.headers), timeout=10)
+            resp = session.request(call.method, call.url, data=call.body, headers=dict(call.headers), timeout=10)
             results.record(resp.status_code, (time.perf_counter() - started) * 1000)
         except requests.RequestException as exc:
             results.record(None, 0.0, type(exc).__name__)
@@ -151,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=167.0, help="requests per second (167/s = 10,000/min)")
     parser.add_argument("--duration", type=float, default=60.0, help=f"seconds to run (max {MAX_DURATION_S})")
     parser.add_argument("--concurrency", type=int, default=64, help="parallel connections (default 64)")
+    parser.add_argument(
+        "--mode", choices=("webhooks", "query"), default="webhooks", help="what to load (default webhooks)"
+    )
     parser.add_argument("--mix", default=",".join(DEFAULT_MIX), help="comma-separated provider:event-type list")
+    parser.add_argument("--api-key", default=None, help="query mode: the x-api-key (default: the local stack's key)")
     parser.add_argument("--target", choices=("local", "aws"), default="local")
     parser.add_argument("--tf-dir", default=None, help="Terraform root for --target aws (default: the repository)")
     parser.add_argument("--secret-from-aws", action="store_true", help="read signing secrets from Secrets Manager")
@@ -170,14 +190,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress: Callable[[str], None] = (lambda _msg: None) if args.json else (lambda msg: print(f"[load] {msg}"))
     try:
         target = load_aws(Path(args.tf_dir) if args.tf_dir else repo_root()) if args.target == "aws" else load_local()
-        flags = SigningFlags(secret_from_aws=args.secret_from_aws)
-        progress(f"{args.rate:g}/s for {args.duration:g}s against {target.base_url} ({args.mix})")
+        mix = args.mix.split(",")
+        total = max(1, int(args.rate * args.duration))
+        if args.mode == "query":
+            api_key = args.api_key or target.query_api_key
+            if not api_key:
+                raise CliError("query mode needs --api-key (or a local stack, whose stack.json has the key)")
+            source = query_stream(target, api_key, [item.partition(":")[0] for item in mix])
+        else:
+            source = webhook_stream(mix, total, lambda: target, SigningFlags(secret_from_aws=args.secret_from_aws))
+        progress(f"{args.mode}: {args.rate:g}/s for {args.duration:g}s against {target.base_url}")
         results, elapsed = run(
             rate=args.rate,
             duration=args.duration,
-            mix=args.mix.split(","),
+            source=source,
             target=target,
-            flags=flags,
             concurrency=args.concurrency,
             progress=progress,
         )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from webhookdev.cli.errors import CliError
 from webhookdev.cli.send import SigningFlags
 from webhookdev.cli.target import Target
-from webhookdev.loadtest import percentile, run, summary
+from webhookdev.loadtest import Call, percentile, query_stream, run, summary, webhook_stream
 
 SECRET = "whsec_loadtest_only"
 
@@ -61,9 +63,8 @@ def test_run_sends_rate_times_duration_signed_requests_and_counts_statuses(serve
     results, elapsed = run(
         rate=20,
         duration=1.0,
-        mix=["stripe:payment_intent.succeeded"],
+        source=webhook_stream(["stripe:payment_intent.succeeded"], 20, lambda: _target(server), SigningFlags()),
         target=_target(server),
-        flags=SigningFlags(),
         concurrency=4,
         progress=lambda _m: None,
     )
@@ -84,9 +85,20 @@ def test_local_target_refuses_a_non_loopback_url() -> None:
         run(
             rate=5,
             duration=0.2,
-            mix=["stripe:payment_intent.succeeded"],
+            source=iter([Call("POST", "http://192.0.2.10/local/api/v1/webhooks/stripe", {}, b"{}")] * 1),
             target=_target("http://192.0.2.10/local"),
-            flags=SigningFlags(),
             concurrency=1,
             progress=lambda _m: None,
         )
+
+
+def test_query_stream_lists_each_provider_over_the_last_hour_with_the_key() -> None:
+    target = _target("http://127.0.0.1:1/local")
+    calls = list(itertools.islice(query_stream(target, "key-123", ["stripe", "square"]), 3))
+    assert [c.method for c in calls] == ["GET", "GET", "GET"]
+    assert all(c.headers == {"x-api-key": "key-123"} for c in calls)
+    params = [parse_qs(urlsplit(c.url).query) for c in calls]
+    assert [p["provider"] for p in params] == [["stripe"], ["square"], ["stripe"]]
+    for p in params:
+        assert int(p["end"][0]) - int(p["start"][0]) == 3600
+    assert calls[0].url.startswith("http://127.0.0.1:1/local/api/v1/transactions?")
