@@ -1,7 +1,7 @@
 """One fresh local stack for the whole end-to-end session: `up` at the start, `down` at the end, always.
 
-The stack runs under `.local/e2e/` on its own ports (45670-45673), so a developer's `make up` stack is left alone.
-It is owned by this pytest process: if the session dies, the stack stops by itself within a second.
+The stack runs under `.local/e2e/` on its own ports (31670-31673: below Linux's ephemeral range, so no client socket
+can hold them), so a developer's `make up` stack is left alone. It is owned by this pytest process: if the session dies, the stack stops by itself within a second.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from webhookdev.local.settings import repo_root
 
 E2E_ENV = {
     "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e"),
-    "WEBHOOKDEV_MOTO_PORT": "45670",
-    "WEBHOOKDEV_GATEWAY_PORT": "45671",
-    "WEBHOOKDEV_INVOKE_PORT": "45672",
-    "WEBHOOKDEV_PAYPAL_PORT": "45673",
+    "WEBHOOKDEV_MOTO_PORT": "31670",
+    "WEBHOOKDEV_GATEWAY_PORT": "31671",
+    "WEBHOOKDEV_INVOKE_PORT": "31672",
+    "WEBHOOKDEV_PAYPAL_PORT": "31673",
 }
 
 

@@ -8,6 +8,9 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   path assuming a single path segment and stores nothing, so `aws_api_gateway_method_settings` fails to read back.
 - S3 lifecycle rule filters: moto reads an empty `<Filter/>` back as `Prefix: ""` and drops `ObjectSizeGreaterThan`,
   so the provider's wait for the configuration to read back as written times out. The filter is returned as sent.
+- API Gateway UpdateMethod, UpdateIntegration and UpdateModel are not implemented (HTTP 500, which the provider
+  retries for minutes): any in-place change to a method, integration or model on a re-apply would hang `make up`.
+  They are added for the fields Terraform patches.
 - S3 bucket policy conditions: moto ignores `Condition`, so the TLS-only statement (Deny when
   `aws:SecureTransport` is false, decision 17) denies every object request. The local endpoint is plain http while
   every SDK call in AWS is TLS, so that one statement is evaluated as AWS would for TLS traffic: not matching.
@@ -26,6 +29,7 @@ def apply() -> list[str]:
         _apigateway_nested_method_settings(),
         _s3_lifecycle_filters(),
         _s3_tls_only_policy(),
+        _apigateway_updates(),
     ]
 
 
@@ -181,3 +185,87 @@ def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
     secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
     values = secure if isinstance(secure, list) else [secure]
     return statement.get("Effect") == "Deny" and len(condition) == 1 and [str(v).lower() for v in values] == ["false"]
+
+
+# API Gateway PATCH paths -> (attribute, conversion). A JSON pointer escapes "/" as "~1" and "~" as "~0".
+_METHOD_FIELDS = {
+    "/authorizationType": ("authorization_type", str),
+    "/authorizerId": ("authorizer_id", str),
+    "/apiKeyRequired": ("api_key_required", lambda v: str(v).lower() == "true"),
+    "/requestValidatorId": ("request_validator_id", str),
+    "/operationName": ("operation_name", str),
+}
+_METHOD_MAPS = {"/requestModels/": ("request_models", str), "/requestParameters/": ("request_parameters", None)}
+_INTEGRATION_FIELDS = {
+    "/uri": ("uri", str),
+    "/httpMethod": ("http_method", str),
+    "/credentials": ("credentials", str),
+    "/passthroughBehavior": ("passthrough_behaviour", str),
+    "/contentHandling": ("content_handling", str),
+    "/cacheNamespace": ("cache_namespace", str),
+    "/timeoutInMillis": ("timeout_in_millis", int),
+    "/connectionType": ("connection_type", str),
+}
+_INTEGRATION_MAPS = {
+    "/requestTemplates/": ("request_templates", str),
+    "/requestParameters/": ("request_parameters", str),
+}
+_MODEL_FIELDS = {"/schema": ("schema", str), "/description": ("description", str)}
+
+
+def _unescape(pointer: str) -> str:
+    return pointer.replace("~1", "/").replace("~0", "~")
+
+
+def _patch(target: Any, operations: list[dict[str, Any]], fields: dict[str, Any], maps: dict[str, Any]) -> None:
+    for op in operations:
+        path, kind, value = str(op.get("path", "")), op.get("op"), op.get("value")
+        if path in fields:
+            attribute, convert = fields[path]
+            setattr(target, attribute, None if kind == "remove" or value is None else convert(value))
+            continue
+        for prefix, (attribute, convert) in maps.items():
+            if path.startswith(prefix):
+                key = _unescape(path[len(prefix) :])
+                mapping = dict(getattr(target, attribute) or {})
+                if kind == "remove":
+                    mapping.pop(key, None)
+                else:
+                    mapping[key] = (str(value).lower() == "true") if convert is None else convert(value)
+                setattr(target, attribute, mapping or None)
+                break
+
+
+def _apigateway_updates() -> str:
+    from moto.apigateway import responses  # noqa: PLC0415
+
+    cls: Any = responses.APIGatewayResponse
+    if getattr(cls, "_webhookdev_updates_patch", False):
+        return "apigateway-update-method-integration-model"
+
+    def path_parts(self: Any) -> list[str]:
+        return str(self.path).split("/")
+
+    def update_method(self: Any) -> str:
+        parts = path_parts(self)  # /restapis/{api}/resources/{resource}/methods/{verb}
+        method = self.backend.get_method(parts[2], parts[4], parts[6])
+        _patch(method, self._get_param("patchOperations") or [], _METHOD_FIELDS, _METHOD_MAPS)
+        return json.dumps(method.to_json())
+
+    def update_integration(self: Any) -> str:
+        parts = path_parts(self)  # /restapis/{api}/resources/{resource}/methods/{verb}/integration
+        integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+        _patch(integration, self._get_param("patchOperations") or [], _INTEGRATION_FIELDS, _INTEGRATION_MAPS)
+        return json.dumps(integration.to_json())
+
+    def update_model(self: Any) -> str:
+        parts = path_parts(self)  # /restapis/{api}/models/{name}
+        model = self.backend.get_model(parts[2], parts[4])
+        _patch(model, self._get_param("patchOperations") or [], _MODEL_FIELDS, {})
+        return json.dumps(model.to_json())
+
+    cls.update_method = update_method
+    cls.update_integration = update_integration
+    cls.update_model = update_model
+    cls._webhookdev_updates_patch = True
+    return "apigateway-update-method-integration-model"

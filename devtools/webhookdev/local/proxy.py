@@ -216,7 +216,7 @@ def map_proxy_response(payload: bytes) -> HttpResponse:
         raise MalformedResponse("integration response is not JSON") from error
     if not isinstance(result, dict):
         raise MalformedResponse("integration response is not an object")
-    status = result.get("statusCode", 200)
+    status = result.get("statusCode")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise MalformedResponse(f"invalid statusCode {status!r}")
     headers: list[tuple[str, str]] = []

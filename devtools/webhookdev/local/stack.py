@@ -90,6 +90,17 @@ def local_stack_variables(layout: Layout, ports: Ports) -> dict[str, Any]:
     }
 
 
+def _busy_ports(ports: Ports, patience: float = 3.0) -> list[str]:
+    """Ports that stay taken for `patience` seconds. These ports lie in Linux's ephemeral range, so a client socket
+    may hold one briefly; a listener holds it for good."""
+    deadline = time.monotonic() + patience
+    while True:
+        busy = [f"{name} {port}" for name, port in asdict(ports).items() if not port_free(HOST, port)]
+        if not busy or time.monotonic() > deadline:
+            return busy
+        time.sleep(0.25)
+
+
 def _fresh_state(layout: Layout) -> None:
     for path in (
         layout.tf_dir / "terraform.tfstate",
@@ -120,11 +131,12 @@ def up(options: Options | None = None) -> dict[str, Any]:
     layout.local.mkdir(parents=True, exist_ok=True)
 
     if _supervisor_pid(layout) is None:
-        busy = [f"{name} {port}" for name, port in asdict(ports).items() if not port_free(HOST, port)]
+        busy = _busy_ports(ports)
         if busy:
             raise StackError(
-                f"ports in use: {', '.join(busy)}. Another stack runs (`make down` in its checkout), or set other "
-                "ports: WEBHOOKDEV_MOTO_PORT, WEBHOOKDEV_GATEWAY_PORT, WEBHOOKDEV_INVOKE_PORT, WEBHOOKDEV_PAYPAL_PORT."
+                f"ports in use: {', '.join(busy)}. Another stack may run (`make down` in its checkout), or a closed "
+                "client connection holds one in TIME_WAIT (up to 60 s: the defaults lie in Linux's ephemeral range). "
+                "Retry, or set WEBHOOKDEV_MOTO_PORT, _GATEWAY_PORT, _INVOKE_PORT, _PAYPAL_PORT (below 32768 is safest)."
             )
         _say(options, "starting a fresh local stack (moto, PayPal stub, runtime)")
         _fresh_state(layout)

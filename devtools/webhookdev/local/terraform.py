@@ -6,14 +6,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from webhookdev.local.settings import DUMMY_CREDENTIALS, REGION
 
@@ -39,6 +42,29 @@ ENDPOINT_SERVICES = (
 )
 #: Top-level folders the root module may reference through `path.module`.
 LINKED_DIRS = ("modules", "schemas", "build", "lambda", "environments")
+
+
+#: Upper bound for one tofu command (WEBHOOKDEV_TOFU_TIMEOUT seconds).
+TIMEOUT_S = float(os.environ.get("WEBHOOKDEV_TOFU_TIMEOUT", "600"))
+
+
+def _copy(proc: subprocess.Popen[str], log: IO[str], done: list[int]) -> None:
+    for line in proc.stdout or ():
+        log.write(line)
+        log.flush()
+        if ": Creation complete" in line or ": Modifications complete" in line:
+            done[0] += 1
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class TofuFailed(RuntimeError):
@@ -95,31 +121,44 @@ class Tofu:
         return [f"-var-file={path}" for path in self.var_files]
 
     def run(self, label: str, args: list[str], progress: bool = False, ok_codes: tuple[int, ...] = (0,)) -> int:
-        """Run `tofu <args>` in the work dir, logging to `<log_dir>/tofu-<label>.log`; optionally print progress."""
+        """Run `tofu <args>` in the work dir, logging to `<log_dir>/tofu-<label>.log`; optionally print progress.
+
+        tofu and its provider plugin run in their own process group, killed as a whole on timeout (a provider that
+        retries an endpoint moto does not implement would otherwise hold `up` for many minutes)."""
         log_path = self.log_dir / f"tofu-{label}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        done = 0
-        last_print = started
+        deadline = started + TIMEOUT_S
+        done = [0]
         with log_path.open("w") as log:
             proc = subprocess.Popen(  # noqa: S603 - fixed argv
                 ["tofu", f"-chdir={self.work}", *args, "-no-color"],  # noqa: S607 - tofu comes from the toolchain PATH
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
                 env=self._env(),
+                start_new_session=True,
             )
-            for line in proc.stdout or ():
-                log.write(line)
-                if ": Creation complete" in line or ": Modifications complete" in line:
-                    done += 1
-                now = time.monotonic()
-                if progress and now - last_print >= 5:
-                    print(f"  tofu {label}: {done} resources done, {now - started:.0f}s", file=sys.stderr, flush=True)
-                    last_print = now
-            code = proc.wait()
+            reader = threading.Thread(target=_copy, args=(proc, log, done), daemon=True)
+            reader.start()
+            code = None
+            while code is None:
+                try:
+                    code = proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    if progress:
+                        elapsed = time.monotonic() - started
+                        print(f"  tofu {label}: {done[0]} resources done, {elapsed:.0f}s", file=sys.stderr, flush=True)
+                    if time.monotonic() > deadline:
+                        _kill_group(proc)
+                        raise TofuFailed(f"tofu {label} timed out after {TIMEOUT_S:.0f}s; log: {log_path}") from None
+            _kill_group(proc)  # a provider plugin left behind would hold the output pipe open
+            reader.join(timeout=5)
         if progress:
-            print(f"  tofu {label}: finished in {time.monotonic() - started:.0f}s ({done} resources)", file=sys.stderr)
+            print(
+                f"  tofu {label}: finished in {time.monotonic() - started:.0f}s ({done[0]} resources)", file=sys.stderr
+            )
         if code not in ok_codes:
             tail = "".join(log_path.read_text().splitlines(keepends=True)[-30:])
             raise TofuFailed(f"tofu {label} failed (exit {code}); log: {log_path}\n{tail}")
