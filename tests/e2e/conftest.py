@@ -1,7 +1,8 @@
 """One fresh local stack for the whole end-to-end session: `up` at the start, `down` at the end, always.
 
 The stack runs under `.local/e2e/` on its own ports (31670-31673: below Linux's ephemeral range, so no client socket
-can hold them), so a developer's `make up` stack is left alone. It is owned by this pytest process: if the session dies, the stack stops by itself within a second.
+can hold them), so a developer's `make up` stack is left alone. It is owned by this pytest process: if the session
+dies, the stack stops by itself within a second.
 """
 
 from __future__ import annotations
