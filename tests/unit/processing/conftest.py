@@ -82,9 +82,13 @@ def create_table(client: Any, name: str = TABLE) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def aws_session() -> Iterator[dict[str, Any]]:
-    """One moto backend for the whole suite (client creation dominates per-test setup); ``aws`` resets it."""
+    """One moto backend per test module (client creation dominates per-test setup); ``aws`` resets it.
+
+    Module scope, not session: an active ``mock_aws`` makes every later ``mock_aws`` in the process a nested one,
+    which does not reset moto's state, so other suites would inherit these leftovers.
+    """
     with pytest.MonkeyPatch.context() as patch:
         for name, value in CREDENTIALS.items():
             patch.setenv(name, value)
