@@ -142,6 +142,13 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def port_listening(host: str, port: int) -> bool:
+    """True if a server accepts connections on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, port)) == 0
+
+
 def spawn(
     argv: Sequence[str], log_path: Path, env: dict[str, str], cwd: Path | None = None, new_session: bool = False
 ) -> subprocess.Popen[bytes]:

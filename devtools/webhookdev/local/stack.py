@@ -22,7 +22,7 @@ import requests
 
 from webhookdev.local import paypal_stub, seeding, tls
 from webhookdev.local.deployed import read_functions
-from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, spawn, stop_pid
+from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, port_listening, spawn, stop_pid
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import HOST, REGION, Layout, Ports
 from webhookdev.local.terraform import Tofu, prepare_workdir
@@ -90,15 +90,23 @@ def local_stack_variables(layout: Layout, ports: Ports) -> dict[str, Any]:
     }
 
 
-def _busy_ports(ports: Ports, patience: float = 3.0) -> list[str]:
-    """Ports that stay taken for `patience` seconds. These ports lie in Linux's ephemeral range, so a client socket
-    may hold one briefly; a listener holds it for good."""
+def _busy_ports(ports: Ports, options: Options, patience: float = 70.0) -> list[str]:
+    """Ports another server listens on, or that stay taken for `patience` seconds.
+
+    The default ports lie in Linux's ephemeral range, so a closed client connection may hold one in TIME_WAIT for up
+    to 60 s. Nothing listens then (a connect is refused), so waiting is the cure; a listener fails at once."""
     deadline = time.monotonic() + patience
+    said = False
     while True:
-        busy = [f"{name} {port}" for name, port in asdict(ports).items() if not port_free(HOST, port)]
-        if not busy or time.monotonic() > deadline:
-            return busy
-        time.sleep(0.25)
+        taken = {name: port for name, port in asdict(ports).items() if not port_free(HOST, port)}
+        listening = [f"{name} {port}" for name, port in taken.items() if port_listening(HOST, port)]
+        if listening or not taken or time.monotonic() > deadline:
+            return listening or [f"{name} {port}" for name, port in taken.items()]
+        if not said:
+            held = ", ".join(str(p) for p in taken.values())
+            _say(options, f"waiting for port {held}: held by a closed connection (TIME_WAIT, up to 60 s)")
+            said = True
+        time.sleep(1.0)
 
 
 def _fresh_state(layout: Layout) -> None:
@@ -131,12 +139,11 @@ def up(options: Options | None = None) -> dict[str, Any]:
     layout.local.mkdir(parents=True, exist_ok=True)
 
     if _supervisor_pid(layout) is None:
-        busy = _busy_ports(ports)
+        busy = _busy_ports(ports, options)
         if busy:
             raise StackError(
-                f"ports in use: {', '.join(busy)}. Another stack may run (`make down` in its checkout), or a closed "
-                "client connection holds one in TIME_WAIT (up to 60 s: the defaults lie in Linux's ephemeral range). "
-                "Retry, or set WEBHOOKDEV_MOTO_PORT, _GATEWAY_PORT, _INVOKE_PORT, _PAYPAL_PORT (below 32768 is safest)."
+                f"ports in use: {', '.join(busy)}. Another stack may run (`make down` in its checkout), or choose "
+                "other ports: WEBHOOKDEV_MOTO_PORT, _GATEWAY_PORT, _INVOKE_PORT, _PAYPAL_PORT (below 32768 is safest)."
             )
         _say(options, "starting a fresh local stack (moto, PayPal stub, runtime)")
         _fresh_state(layout)
