@@ -125,53 +125,29 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
 # API Gateway (ApiName + Stage dimensions)
 # ---------------------------------------------------------------------------------------------------------------------
 
-resource "aws_cloudwatch_metric_alarm" "api_4xx_rate" {
-  alarm_name          = "${local.name}-api-4xx-rate"
-  alarm_description   = "More than ${local.t.api_4xx_rate_percent}% of requests got a 4xx in 5 minutes: schema rejections (400), bad signatures (401), disabled keys (403) or throttling (429)."
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = local.t.api_4xx_rate_percent
-  evaluation_periods  = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-
-  metric_query {
-    id          = "rate"
-    expression  = "100 * errors / requests"
-    label       = "4XX rate (%)"
-    return_data = true
-  }
-
-  metric_query {
-    id = "errors"
-
-    metric {
-      namespace   = "AWS/ApiGateway"
+locals {
+  # Error *rates* (errors / requests), not counts: a count threshold would mean something else at every traffic level.
+  api_error_rate_alarms = {
+    "4xx" = {
       metric_name = "4XXError"
-      dimensions  = local.api_dimensions
-      stat        = "Sum"
-      period      = 300
+      threshold   = local.t.api_4xx_rate_percent
+      causes      = "schema rejections (400), bad signatures (401), disabled keys (403) or throttling (429)"
     }
-  }
-
-  metric_query {
-    id = "requests"
-
-    metric {
-      namespace   = "AWS/ApiGateway"
-      metric_name = "Count"
-      dimensions  = local.api_dimensions
-      stat        = "Sum"
-      period      = 300
+    "5xx" = {
+      metric_name = "5XXError"
+      threshold   = local.t.api_5xx_rate_percent
+      causes      = "validator failures (providers will retry), timeouts or integration errors"
     }
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
-  alarm_name          = "${local.name}-api-5xx-rate"
-  alarm_description   = "More than ${local.t.api_5xx_rate_percent}% of requests got a 5xx in 5 minutes: validator failures (providers will retry), timeouts or integration errors."
+resource "aws_cloudwatch_metric_alarm" "api_error_rate" {
+  for_each = local.api_error_rate_alarms
+
+  alarm_name          = "${local.name}-api-${each.key}-rate"
+  alarm_description   = "More than ${each.value.threshold}% of requests got a ${each.key} in 5 minutes: ${each.value.causes}."
   comparison_operator = "GreaterThanThreshold"
-  threshold           = local.t.api_5xx_rate_percent
+  threshold           = each.value.threshold
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
@@ -180,7 +156,7 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
   metric_query {
     id          = "rate"
     expression  = "100 * errors / requests"
-    label       = "5XX rate (%)"
+    label       = "${upper(each.key)} rate (%)"
     return_data = true
   }
 
@@ -189,7 +165,7 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
 
     metric {
       namespace   = "AWS/ApiGateway"
-      metric_name = "5XXError"
+      metric_name = each.value.metric_name
       dimensions  = local.api_dimensions
       stat        = "Sum"
       period      = 300

@@ -452,8 +452,12 @@ run "monitoring" {
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.api_4xx_rate.threshold == 5 &&
-      aws_cloudwatch_metric_alarm.api_5xx_rate.threshold == 1 &&
+      aws_cloudwatch_metric_alarm.api_error_rate["4xx"].threshold == 5 &&
+      aws_cloudwatch_metric_alarm.api_error_rate["5xx"].threshold == 1 &&
+      alltrue([
+        for k, a in aws_cloudwatch_metric_alarm.api_error_rate :
+        toset([for q in a.metric_query : q.metric[0].metric_name if length(q.metric) > 0]) == toset(["${upper(k)}Error", "Count"])
+      ]) &&
       aws_cloudwatch_metric_alarm.api_latency_p99.threshold == 2000 &&
       aws_cloudwatch_metric_alarm.api_latency_p99.extended_statistic == "p99"
     )
@@ -476,11 +480,10 @@ run "monitoring" {
         values(aws_cloudwatch_metric_alarm.lambda_errors),
         values(aws_cloudwatch_metric_alarm.lambda_throttles),
         values(aws_cloudwatch_metric_alarm.lambda_duration),
+        values(aws_cloudwatch_metric_alarm.api_error_rate),
         [
           aws_cloudwatch_metric_alarm.lambda_concurrent_executions,
           aws_cloudwatch_metric_alarm.dlq_messages,
-          aws_cloudwatch_metric_alarm.api_4xx_rate,
-          aws_cloudwatch_metric_alarm.api_5xx_rate,
           aws_cloudwatch_metric_alarm.api_latency_p99,
           aws_cloudwatch_metric_alarm.api_count_anomaly,
           aws_cloudwatch_metric_alarm.dynamodb_user_errors,
