@@ -21,6 +21,23 @@ locals {
   get_transaction_parameters = {
     "method.request.path.id" = true
   }
+
+  # The two GET routes of the query API; both go to the query function through the query-caller authorizer.
+  query_routes = {
+    list = {
+      resource_id        = aws_api_gateway_resource.transactions.id
+      request_parameters = local.list_transactions_parameters
+      statement_id       = "AllowApiGatewayListTransactions"
+      path               = local.transactions_path
+    }
+    get = {
+      resource_id        = aws_api_gateway_resource.transaction.id
+      request_parameters = local.get_transaction_parameters
+      statement_id       = "AllowApiGatewayGetTransaction"
+      # Path parameters appear as * in the execute-api ARN.
+      path = "${local.transactions_path}/*"
+    }
+  }
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -183,43 +200,26 @@ resource "aws_api_gateway_integration" "webhook" {
   uri                     = each.value.invoke_arn
 }
 
-resource "aws_api_gateway_method" "list_transactions" {
+resource "aws_api_gateway_method" "query" {
+  for_each = local.query_routes
+
   rest_api_id          = aws_api_gateway_rest_api.this.id
-  resource_id          = aws_api_gateway_resource.transactions.id
+  resource_id          = each.value.resource_id
   http_method          = "GET"
   authorization        = "CUSTOM"
   authorizer_id        = aws_api_gateway_authorizer.query_caller.id
   api_key_required     = true
   request_validator_id = aws_api_gateway_request_validator.parameters.id
 
-  request_parameters = local.list_transactions_parameters
+  request_parameters = each.value.request_parameters
 }
 
-resource "aws_api_gateway_integration" "list_transactions" {
+resource "aws_api_gateway_integration" "query" {
+  for_each = local.query_routes
+
   rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.transactions.id
-  http_method             = aws_api_gateway_method.list_transactions.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = var.query_function.invoke_arn
-}
-
-resource "aws_api_gateway_method" "get_transaction" {
-  rest_api_id          = aws_api_gateway_rest_api.this.id
-  resource_id          = aws_api_gateway_resource.transaction.id
-  http_method          = "GET"
-  authorization        = "CUSTOM"
-  authorizer_id        = aws_api_gateway_authorizer.query_caller.id
-  api_key_required     = true
-  request_validator_id = aws_api_gateway_request_validator.parameters.id
-
-  request_parameters = local.get_transaction_parameters
-}
-
-resource "aws_api_gateway_integration" "get_transaction" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.transaction.id
-  http_method             = aws_api_gateway_method.get_transaction.http_method
+  resource_id             = each.value.resource_id
+  http_method             = aws_api_gateway_method.query[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = var.query_function.invoke_arn
@@ -239,21 +239,14 @@ resource "aws_lambda_permission" "webhook" {
   source_arn    = "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${each.key}"
 }
 
-resource "aws_lambda_permission" "list_transactions" {
-  statement_id  = "AllowApiGatewayListTransactions"
-  action        = "lambda:InvokeFunction"
-  function_name = var.query_function.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${local.execution_arn}/${var.stage_name}/GET${local.transactions_path}"
-}
+resource "aws_lambda_permission" "query" {
+  for_each = local.query_routes
 
-resource "aws_lambda_permission" "get_transaction" {
-  statement_id  = "AllowApiGatewayGetTransaction"
+  statement_id  = each.value.statement_id
   action        = "lambda:InvokeFunction"
   function_name = var.query_function.function_name
   principal     = "apigateway.amazonaws.com"
-  # Path parameters appear as * in the execute-api ARN.
-  source_arn = "${local.execution_arn}/${var.stage_name}/GET${local.transactions_path}/*"
+  source_arn    = "${local.execution_arn}/${var.stage_name}/GET${each.value.path}"
 }
 
 resource "aws_lambda_permission" "authorizer" {
@@ -299,13 +292,13 @@ resource "aws_api_gateway_deployment" "this" {
       gateway_responses = [aws_api_gateway_gateway_response.bad_request_body.response_templates]
       # Request models and parameters from configuration: AWS reads an unset map back as {}, which would change the hash.
       methods = [
-        for m in concat(values(aws_api_gateway_method.webhook), [aws_api_gateway_method.list_transactions, aws_api_gateway_method.get_transaction]) :
+        for m in concat(values(aws_api_gateway_method.webhook), values(aws_api_gateway_method.query)) :
         [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id]
       ]
       request_models     = local.webhook_model_name
-      request_parameters = [local.list_transactions_parameters, local.get_transaction_parameters]
+      request_parameters = { for k, r in local.query_routes : k => r.request_parameters }
       integrations = [
-        for i in concat(values(aws_api_gateway_integration.webhook), [aws_api_gateway_integration.list_transactions, aws_api_gateway_integration.get_transaction]) :
+        for i in concat(values(aws_api_gateway_integration.webhook), values(aws_api_gateway_integration.query)) :
         [i.id, i.type, i.uri, i.integration_http_method]
       ]
     }))

@@ -70,7 +70,7 @@ output "webhook_methods" {
 output "query_methods" {
   description = "GET query methods (list, get): authorization, api_key_required, authorizer_id."
   value = {
-    for k, m in { list = aws_api_gateway_method.list_transactions, get = aws_api_gateway_method.get_transaction } : k => {
+    for k, m in aws_api_gateway_method.query : k => {
       http_method      = m.http_method
       authorization    = m.authorization
       authorizer_id    = m.authorizer_id
@@ -115,7 +115,7 @@ output "lambda_permission_source_arns" {
   description = "Source ARNs of the Lambda invoke permissions, by route."
   value = merge(
     { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.source_arn },
-    { list_transactions = aws_lambda_permission.list_transactions.source_arn, get_transaction = aws_lambda_permission.get_transaction.source_arn },
+    { list_transactions = aws_lambda_permission.query["list"].source_arn, get_transaction = aws_lambda_permission.query["get"].source_arn },
     { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.source_arn },
   )
 }
