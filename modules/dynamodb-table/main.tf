@@ -91,6 +91,9 @@ resource "aws_dynamodb_table" "this" {
   tags = var.tags
 }
 
+# The same table again, for PROVISIONED mode with autoscaling. Application Auto Scaling changes the capacities behind
+# Terraform's back, so they must be in ignore_changes, and lifecycle blocks cannot be conditional: hence a second
+# resource instead of one with a toggle (the pattern terraform-aws-modules/dynamodb-table uses too). Keep the two in step.
 resource "aws_dynamodb_table" "autoscaled" {
   #checkov:skip=CKV_AWS_119:Encrypted with the AWS-managed key aws/dynamodb (decision 17 and the request: "AWS managed"); var.kms_key_arn takes a customer-managed key where policy requires one.
   count = local.autoscaled ? 1 : 0
