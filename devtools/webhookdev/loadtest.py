@@ -29,11 +29,15 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from webhookdev.cli.errors import CliError
-from webhookdev.cli.send import OutgoingWebhook, SendOptions, SigningFlags, build_requests
+from webhookdev.cli.send import OutgoingWebhook, SendOptions, SigningFlags, build_requests, resolve_sample
 from webhookdev.cli.target import Target, load_aws, load_local, repo_root
 
 # One JSON event type per provider: form-encoded IPN needs a postback registration per message, which is not load.
-DEFAULT_MIX = ("stripe:payment_intent.succeeded", "square:payment.updated", "paypal:PAYMENT.CAPTURE.COMPLETED")
+DEFAULT_MIX = (
+    "stripe:payment_intent.succeeded",
+    "square:payment_updated_completed",
+    "paypal:PAYMENT.CAPTURE.COMPLETED",
+)
 MAX_DURATION_S = 900
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -76,8 +80,13 @@ def webhook_stream(mix: Sequence[str], total: int, load: Callable[[], Target], f
     streams: list[Iterator[OutgoingWebhook]] = []
     for item in mix:
         provider, _, event_type = item.partition(":")
+        resolve_sample(provider, event_type)  # an unknown or ambiguous event type fails here, before any load
         options = SendOptions(provider=provider, event_type=event_type, count=total, signing=flags)
         streams.append(build_requests(options, load))
+    return _round_robin(streams)
+
+
+def _round_robin(streams: Sequence[Iterator[OutgoingWebhook]]) -> Iterator[Call]:
     for stream in itertools.cycle(streams):
         webhook = next(stream)
         yield Call("POST", webhook.url, webhook.headers, webhook.body)
@@ -114,10 +123,16 @@ def run(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
 
+    failures: list[Exception] = []
+
     def fire() -> None:
-        with source_lock:
-            call = next(source)
-        _check_url(target, call)
+        try:
+            with source_lock:
+                call = next(source)
+            _check_url(target, call)
+        except Exception as exc:  # a setup error (signing, refused URL): stop the whole run, not one request
+            failures.append(exc)
+            raise
         started = time.perf_counter()
         try:
             resp = session.request(call.method, call.url, data=call.body, headers=dict(call.headers), timeout=10)
@@ -129,6 +144,8 @@ def run(
     futures: list[Future[None]] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for i in range(total):
+            if failures:
+                break
             due = start + i / rate
             delay = due - time.monotonic()
             if delay > 0:

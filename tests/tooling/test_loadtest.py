@@ -102,3 +102,22 @@ def test_query_stream_lists_each_provider_over_the_last_hour_with_the_key() -> N
     for p in params:
         assert int(p["end"][0]) - int(p["start"][0]) == 3600
     assert calls[0].url.startswith("http://127.0.0.1:1/local/api/v1/transactions?")
+
+
+def test_an_ambiguous_event_type_fails_before_any_request_is_sent(server: str) -> None:
+    with pytest.raises(CliError, match="ambiguous"):
+        webhook_stream(["square:payment.updated"], 10, lambda: _target(server), SigningFlags())
+    assert _Recorder.seen == []
+
+
+def test_a_setup_failure_stops_the_run_instead_of_failing_every_request() -> None:
+    calls = [Call("POST", "http://192.0.2.10/local/api/v1/webhooks/stripe", {}, b"{}")] * 50
+    with pytest.raises(CliError, match="loopback"):
+        run(
+            rate=1000,
+            duration=0.05,
+            source=iter(calls),
+            target=_target("http://192.0.2.10/local"),
+            concurrency=1,
+            progress=lambda _m: None,
+        )
