@@ -46,14 +46,21 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 class Results:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    #: send -> answer: how long the server took once the request was on the wire
     latencies_ms: list[float] = field(default_factory=list)
+    #: scheduled -> answer: includes waiting for a free connection, so a server that falls behind the rate shows here
+    #: (an open loop must not hide that queueing: "coordinated omission")
+    scheduled_latencies_ms: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, status: int | None, latency_ms: float, error: str | None = None) -> None:
+    def record(
+        self, status: int | None, latency_ms: float, scheduled_ms: float = 0.0, error: str | None = None
+    ) -> None:
         with self.lock:
             if status is not None:
                 self.statuses[status] += 1
                 self.latencies_ms.append(latency_ms)
+                self.scheduled_latencies_ms.append(max(scheduled_ms, latency_ms))
             if error:
                 self.errors[error] += 1
 
@@ -125,7 +132,7 @@ def run(
 
     failures: list[Exception] = []
 
-    def fire() -> None:
+    def fire(due: float) -> None:
         try:
             with source_lock:
                 call = next(source)
@@ -136,26 +143,27 @@ def run(
         started = time.perf_counter()
         try:
             resp = session.request(call.method, call.url, data=call.body, headers=dict(call.headers), timeout=10)
-            results.record(resp.status_code, (time.perf_counter() - started) * 1000)
+            answered = time.perf_counter()
+            results.record(resp.status_code, (answered - started) * 1000, (answered - due) * 1000)
         except requests.RequestException as exc:
-            results.record(None, 0.0, type(exc).__name__)
+            results.record(None, 0.0, error=type(exc).__name__)
 
-    start = time.monotonic()
+    start = time.perf_counter()
     futures: list[Future[None]] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for i in range(total):
             if failures:
                 break
             due = start + i / rate
-            delay = due - time.monotonic()
+            delay = due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            futures.append(pool.submit(fire))
+            futures.append(pool.submit(fire, due))
             if i and i % max(1, int(rate * 10)) == 0:
-                progress(f"{i}/{total} sent, {time.monotonic() - start:.0f}s elapsed")
+                progress(f"{i}/{total} scheduled, {time.perf_counter() - start:.0f}s elapsed")
         for future in futures:
             future.result()
-    return results, time.monotonic() - start
+    return results, time.perf_counter() - start
 
 
 def summary(results: Results, elapsed: float) -> dict[str, object]:
@@ -168,14 +176,15 @@ def summary(results: Results, elapsed: float) -> dict[str, object]:
         "statuses": dict(sorted(results.statuses.items())),
         "transport_errors": dict(results.errors),
     }
-    if lat:
-        out["latency_ms"] = {
-            "p50": round(percentile(lat, 50), 1),
-            "p95": round(percentile(lat, 95), 1),
-            "p99": round(percentile(lat, 99), 1),
-            "max": round(max(lat), 1),
-            "mean": round(statistics.fmean(lat), 1),
-        }
+    for name, values in (("latency_ms", lat), ("latency_from_schedule_ms", results.scheduled_latencies_ms)):
+        if values:
+            out[name] = {
+                "p50": round(percentile(values, 50), 1),
+                "p95": round(percentile(values, 95), 1),
+                "p99": round(percentile(values, 99), 1),
+                "max": round(max(values), 1),
+                "mean": round(statistics.fmean(values), 1),
+            }
     return out
 
 

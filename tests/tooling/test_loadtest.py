@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -22,10 +23,12 @@ SECRET = "whsec_loadtest_only"
 
 class _Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[list[tuple[str, bytes]]] = []
+    delay_s: ClassVar[float] = 0.0
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Recorder.seen.append((self.headers["Stripe-Signature"], body))
+        time.sleep(_Recorder.delay_s)
         # Answer 200 for even-numbered arrivals and 503 for odd ones, so status counting is observable.
         status = 200 if len(_Recorder.seen) % 2 else 503
         self.send_response(status)
@@ -39,6 +42,7 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Recorder.seen = []
+    _Recorder.delay_s = 0.0
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -78,6 +82,25 @@ def test_run_sends_rate_times_duration_signed_requests_and_counts_statuses(serve
     report = summary(results, elapsed)
     assert report["requests"] == 20
     assert report["statuses"] == {200: 10, 503: 10}
+    assert len(results.scheduled_latencies_ms) == 20
+    assert all(s >= lat for s, lat in zip(results.scheduled_latencies_ms, results.latencies_ms, strict=True))
+
+
+def test_latency_from_schedule_counts_the_wait_for_a_connection(server: str) -> None:
+    # One connection and a 50/s schedule against a server that answers slowly: requests queue in the client, which
+    # the from-schedule latency must show while the on-the-wire latency does not.
+    _Recorder.delay_s = 0.05
+    results, _ = run(
+        rate=50,
+        duration=0.4,
+        source=webhook_stream(["stripe:payment_intent.succeeded"], 20, lambda: _target(server), SigningFlags()),
+        target=_target(server),
+        concurrency=1,
+        progress=lambda _m: None,
+    )
+    assert len(results.latencies_ms) == 20
+    assert max(results.latencies_ms) < 200
+    assert max(results.scheduled_latencies_ms) > max(results.latencies_ms) + 300
 
 
 def test_local_target_refuses_a_non_loopback_url() -> None:
