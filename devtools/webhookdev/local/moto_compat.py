@@ -14,6 +14,10 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
 - S3 bucket policy conditions: moto ignores `Condition`, so the TLS-only statement (Deny when
   `aws:SecureTransport` is false, decision 17) denies every object request. The local endpoint is plain http while
   every SDK call in AWS is TLS, so that one statement is evaluated as AWS would for TLS traffic: not matching.
+- API Gateway CreateStage retried by the SDK: under load, the provider's HTTP client occasionally sends a CreateStage
+  again after moto has already created the stage (seen once in the moto log as 201 then 409 within one second),
+  and the 409 fails the whole apply. A repeat of an identical request (same deployment, variables, description and
+  tracing) now returns the stage that exists; a conflicting one still gets 409.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ def apply() -> list[str]:
         _s3_lifecycle_filters(),
         _s3_tls_only_policy(),
         _apigateway_updates(),
+        _apigateway_idempotent_create_stage(),
     ]
 
 
@@ -269,3 +274,32 @@ def _apigateway_updates() -> str:
     cls.update_model = update_model
     cls._webhookdev_updates_patch = True
     return "apigateway-update-method-integration-model"
+
+
+def _apigateway_idempotent_create_stage() -> str:
+    from moto.apigateway import models  # noqa: PLC0415 - only the moto process imports moto
+
+    cls: Any = models.RestAPI
+    if getattr(cls, "_webhookdev_create_stage_patch", False):
+        return "apigateway-idempotent-create-stage"
+    original = cls.create_stage
+
+    def create_stage(self: Any, name: str, deployment_id: str, *args: Any, **kwargs: Any) -> Any:
+        existing = self.stages.get(name)
+        if existing is not None and _same_stage(existing, deployment_id, kwargs):
+            return existing
+        return original(self, name, deployment_id, *args, **kwargs)
+
+    cls.create_stage = create_stage
+    cls._webhookdev_create_stage_patch = True
+    return "apigateway-idempotent-create-stage"
+
+
+def _same_stage(stage: Any, deployment_id: str, request: dict[str, Any]) -> bool:
+    """Whether a CreateStage request repeats the one that created ``stage``."""
+    return bool(
+        stage.deployment_id == deployment_id
+        and (stage.variables or {}) == (request.get("variables") or {})
+        and (stage.description or "") == (request.get("description") or "")
+        and bool(stage.tracing_enabled) == bool(request.get("tracing_enabled"))
+    )

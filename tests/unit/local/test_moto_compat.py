@@ -139,3 +139,24 @@ def test_tls_only_bucket_policy_does_not_deny_sdk_traffic_but_other_denies_still
     s3.put_object(Bucket="tls-only-bucket", Key="open/a.json", Body=b"{}")
     with pytest.raises(s3.exceptions.ClientError):
         s3.put_object(Bucket="tls-only-bucket", Key="locked/a.json", Body=b"{}")
+
+
+def test_an_identical_create_stage_retry_returns_the_stage_but_a_conflicting_one_is_409(moto_url: str) -> None:
+    apigw = aws_client("apigateway", moto_url)
+    api = apigw.create_rest_api(name="retry")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    first = apigw.create_deployment(restApiId=api)["id"]
+    second = apigw.create_deployment(restApiId=api)["id"]
+    request = {"restApiId": api, "stageName": "local", "variables": {"table": "t"}, "tracingEnabled": True}
+
+    created = apigw.create_stage(deploymentId=first, **request)
+    repeated = apigw.create_stage(deploymentId=first, **request)
+
+    assert repeated["deploymentId"] == created["deploymentId"] == first
+    assert repeated["variables"] == {"table": "t"}
+    with pytest.raises(apigw.exceptions.ConflictException):
+        apigw.create_stage(deploymentId=second, **request)
+    with pytest.raises(apigw.exceptions.ConflictException):
+        apigw.create_stage(deploymentId=first, **{**request, "variables": {"table": "other"}})
