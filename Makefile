@@ -11,7 +11,7 @@ help: ## List the targets
 tools: ## Build or reuse the offline toolchain (OpenTofu, hashicorp/aws, tflint, checkov, Python venv)
 	@devtools/bin/bootstrap
 
-env: ## Print shell exports for the toolchain: eval "$$(make -s env)"
+env: ## Print shell exports for the toolchain: eval "$(make -s env)"
 	@devtools/bin/env.sh
 
 build: tools ## Build the function zips and the arm64 dependency layer (deterministic) into build/
