@@ -1,18 +1,26 @@
 """Small typed accessors shared by the normalizers.
 
-They separate the two kinds of bad input (docs/design.md, "Failure path"): a missing id or time is an
-:class:`UnprocessableEvent` (recorded as failed), a value of a type nobody anticipated is a
-:class:`PayloadShapeError` (propagates, retried, then parked in the DLQ).
+Bad input never raises out of the processor (decision 22): a missing id is a :class:`MissingObjectId`, a value of a
+type nobody anticipated a :class:`PayloadShapeError`; both are :class:`UnprocessableEvent` and become a durable
+``failed`` record. Messages name the field, never the value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from webhook_core.records import EventType, MissingEventTime, MissingObjectId, PayloadShapeError, UnprocessableEvent
+from webhook_core.normalizers._times import event_time
+from webhook_core.records import (
+    Direction,
+    EventType,
+    MissingObjectId,
+    PayloadShapeError,
+    UnprocessableEvent,
+    default_direction,
+)
 
 MAX_METADATA_ITEMS = 24
 MAX_METADATA_VALUE = 256
@@ -43,28 +51,35 @@ def object_id(obj: Mapping[str, Any], key: str, what: str, **context: Any) -> st
     return value
 
 
-def unix_seconds(value: object, where: str, **context: Any) -> int:
-    """An integer Unix time; :class:`MissingEventTime` when absent."""
-    if value is None:
-        raise MissingEventTime(f"{where} is missing", **context)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PayloadShapeError(f"{where} must be an integer Unix time, got {type(value).__name__}")
-    return value
+def flipped(direction: Direction) -> Direction:
+    """Credit <-> debit (``none`` stays ``none``): for a provider amount whose sign reverses the usual flow."""
+    if direction is Direction.CREDIT:
+        return Direction.DEBIT
+    if direction is Direction.DEBIT:
+        return Direction.CREDIT
+    return Direction.NONE
 
 
-def rfc3339_seconds(value: object, where: str, **context: Any) -> int:
-    """``2026-11-27T08:42:04.000Z`` -> Unix seconds (floor); :class:`MissingEventTime` when absent."""
-    if value is None or value == "":
-        raise MissingEventTime(f"{where} is missing", **context)
-    if not isinstance(value, str):
-        raise PayloadShapeError(f"{where} must be an RFC 3339 string, got {type(value).__name__}")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise PayloadShapeError(f"{where} {value!r} is not RFC 3339") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() // 1)
+def ledger_direction(event_type: EventType, signed: Decimal | None) -> Direction:
+    """Direction from an amount signed as the merchant's ledger sees it (PayPal IPN ``mc_gross``).
+
+    Money-moving types (and adjustments) follow the sign; a type that moves no money stays ``none``.
+    """
+    base = default_direction(event_type)
+    if signed is None or signed == 0 or (base is Direction.NONE and event_type is not EventType.ADJUSTMENT):
+        return base
+    return Direction.CREDIT if signed > 0 else Direction.DEBIT
+
+
+def resolve_time(candidates: list[tuple[str, object]]) -> tuple[int, str, dict[str, str]]:
+    """``(event_time, time_source, notes)`` from the candidate fields (:mod:`._times`); never raises.
+
+    With no readable time the event time is 0 and the source ``receipt``: the processor substitutes the receipt time
+    and deduplicates by the event id.
+    """
+    resolved = event_time(candidates)
+    notes = {"time_note": resolved.note} if resolved.note else {}
+    return (resolved.seconds if resolved.seconds is not None else 0), resolved.source, notes
 
 
 def metadata(pairs: Mapping[str, object]) -> dict[str, str]:

@@ -15,7 +15,6 @@ IPN: the body is posted back to PayPal prefixed with ``cmd=_notify-validate``; P
 from __future__ import annotations
 
 import base64
-import hashlib
 import threading
 import zlib
 from collections.abc import Mapping
@@ -23,10 +22,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from webhook_core import ipn
 from webhook_core.errors import (
     ConfigurationError,
     InvalidSignature,
-    MalformedPayload,
     UnsupportedContentType,
     UntrustedCertificate,
     VerificationUnavailable,
@@ -38,7 +37,6 @@ from webhook_core.providers._common import (
     dig,
     header,
     media_type,
-    parse_form,
     parse_json_object,
     required_str,
 )
@@ -301,17 +299,6 @@ def verify_ipn(raw: bytes, ctx: VerifyContext) -> Verified:
 # --- plug-in ---------------------------------------------------------------------------------------------------------
 
 
-def _form_charset(raw: bytes) -> str:
-    """IPN names its charset inside the body (``charset=windows-1252``); default UTF-8."""
-    preview = parse_form(raw, "latin-1")
-    charset = str(preview.get("charset") or "utf-8").strip().lower()
-    try:
-        "".encode(charset)
-    except LookupError:
-        return "utf-8"
-    return charset
-
-
 class PayPalPlugin:
     name = "paypal"
 
@@ -321,10 +308,7 @@ class PayPalPlugin:
     def parse_body(self, raw: bytes, content_type: str) -> dict[str, Any]:
         kind = media_type(content_type)
         if kind == FORM_CONTENT_TYPE:
-            parsed = parse_form(raw, _form_charset(raw))
-            if not parsed:
-                raise MalformedPayload("empty IPN body")
-            return parsed
+            return ipn.parse_ipn(raw)
         if kind and kind != JSON_CONTENT_TYPE:
             raise UnsupportedContentType(f"expected JSON (REST webhook) or form data (IPN), got {kind}")
         parsed = parse_json_object(raw, content_type)
@@ -334,18 +318,9 @@ class PayPalPlugin:
     def event_id(self, parsed: Mapping[str, Any]) -> str:
         if "event_type" in parsed and "id" in parsed:
             return required_str(parsed, "id")
-        # IPN: ipn_track_id names the notification (stable across PayPal's resends of it).
-        track = parsed.get("ipn_track_id")
-        if isinstance(track, str) and track:
-            return f"ipn-{track}"
-        txn = parsed.get("txn_id") or parsed.get("recurring_payment_id") or parsed.get("subscr_id")
-        if isinstance(txn, str) and txn:
-            status = str(parsed.get("payment_status") or parsed.get("txn_type") or "ipn")
-            return f"ipn-{txn}-{status}"
         if "event_type" in parsed:
             return required_str(parsed, "id")
-        digest = hashlib.sha256(repr(sorted(parsed.items())).encode()).hexdigest()[:32]
-        return f"ipn-{digest}"
+        return ipn.event_id(parsed)
 
     def transaction_id(self, parsed: Mapping[str, Any]) -> str:
         return dig(parsed, "resource", "id") or dig(parsed, "txn_id")
