@@ -61,14 +61,14 @@ def flipped(direction: Direction) -> Direction:
 
 
 def ledger_direction(event_type: EventType, signed: Decimal | None) -> Direction:
-    """Direction from an amount signed as the merchant's ledger sees it (PayPal IPN ``mc_gross``).
+    """The direction of a record whose amount may be signed as the merchant's ledger sees it (PayPal IPN).
 
-    Money-moving types (and adjustments) follow the sign; a type that moves no money stays ``none``.
+    The type decides (a refund or reversal is a debit whatever sign a simulator sends); only an ``adjustment``,
+    which can go either way, takes its direction from the sign.
     """
-    base = default_direction(event_type)
-    if signed is None or signed == 0 or (base is Direction.NONE and event_type is not EventType.ADJUSTMENT):
-        return base
-    return Direction.CREDIT if signed > 0 else Direction.DEBIT
+    if event_type is EventType.ADJUSTMENT and signed is not None and signed != 0:
+        return Direction.CREDIT if signed > 0 else Direction.DEBIT
+    return default_direction(event_type)
 
 
 def resolve_time(candidates: list[tuple[str, object]]) -> tuple[int, str, dict[str, str]]:

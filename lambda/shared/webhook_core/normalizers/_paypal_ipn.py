@@ -207,7 +207,9 @@ def normalize_ipn(event: Mapping[str, Any]) -> list[TransactionRecord]:
     """The records of one IPN message."""
     txn_type = _text(event, "txn_type")
     provider_type = f"ipn:{txn_type}" if txn_type else "ipn"
-    event_time, source, notes = resolve_time([(name, event.get(name)) for name in _TIME_FIELDS])
+    # IPN has no envelope: the first time field the message carries is its event time.
+    present = [(name, event.get(name)) for name in _TIME_FIELDS if event.get(name)]
+    event_time, source, notes = resolve_time(present)
     base: dict[str, Any] = {
         "provider": PROVIDER,
         "event_id": ipn.event_id(event),

@@ -6,7 +6,8 @@ Shapes seen in real deliveries (docs/providers.md, "Times"):
 * RFC 3339 / ISO 8601 (``2026-11-27T08:42:04.000Z``, ``2014-10-23T17:23:52Z``, ``2020-02-19T21:34:41.851+00:00``);
 * PayPal's webhook simulator swaps month and day (``2018-19-12T22:20:32.000Z``): read as year-day-month when the
   month field cannot be a month;
-* classic IPN ``payment_date`` in Pacific time (``20:12:59 Jan 13, 2009 PST``, ``08:28:11 Mar. 02, 2010 PDT``);
+* classic IPN ``payment_date`` in Pacific time (``20:12:59 Jan 13, 2009 PST``, ``08:28:11 Mar. 02, 2010 PDT``,
+  and from the IPN simulator ``05:09:52 11 Feb 2015 PST``);
 * PayPal's IPN simulator sends a JavaScript ``Date.toString()`` (``Sun May 24 2015 14:32:31 GMT-0700 (PDT)``);
 * RFC 2822 (``Tue, 15 Nov 1994 08:12:31 GMT``).
 
@@ -31,6 +32,8 @@ _ZONES = {
     "Z": UTC,
 }
 _IPN = re.compile(r"(\d{1,2}):(\d{2}):(\d{2}) ([A-Za-z]{3})\.? (\d{1,2}), (\d{4}) ([A-Za-z]{1,3})")
+# PayPal's IPN simulator also sends the day first: "05:09:52 11 Feb 2015 PST".
+_IPN_DAY_FIRST = re.compile(r"(\d{1,2}):(\d{2}):(\d{2}) (\d{1,2}) ([A-Za-z]{3}) (\d{4}) ([A-Za-z]{1,3})")
 _JS = re.compile(
     r"[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
     r"(?:GMT|UTC)([+-]\d{2}):?(\d{2})(?: \([^()]{0,40}\))?"
@@ -66,9 +69,13 @@ def _iso(text: str) -> int | None:
 
 def _ipn(text: str) -> int | None:
     match = _IPN.fullmatch(text)
-    if match is None:
-        return None
-    hour, minute, second, month, day, year, zone = match.groups()
+    if match is not None:
+        hour, minute, second, month, day, year, zone = match.groups()
+    else:
+        match = _IPN_DAY_FIRST.fullmatch(text)
+        if match is None:
+            return None
+        hour, minute, second, day, month, year, zone = match.groups()
     month_number = _MONTHS.get(month.lower())
     tz = _ZONES.get(zone.upper())
     if month_number is None or tz is None:

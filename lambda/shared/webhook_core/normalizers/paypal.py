@@ -131,13 +131,13 @@ def _dig(obj: Mapping[str, Any], path: tuple[str, ...]) -> object:
 
 
 def money_object(raw: object, where: str) -> Decimal:
-    """The *signed* value of a v2 (``value``/``currency_code``) or v1 (``total``/``currency``) money object."""
+    """The *signed* value of a v2 (``value``/``currency_code``) or v1 (``total``/``currency``) money object.
+
+    Old Disputes (``RISK.DISPUTE.*``) mix the two: ``value`` with ``currency``.
+    """
     money = mapping(raw, where)
-    if "value" in money or "currency_code" in money:
-        currency = normalize_currency(money.get("currency_code"))
-        return from_decimal_string(money.get("value"), currency)
-    currency = normalize_currency(money.get("currency"))
-    return from_decimal_string(money.get("total") if "total" in money else money.get("value"), currency)
+    currency = normalize_currency(money.get("currency_code") or money.get("currency"))
+    return from_decimal_string(money.get("value") if "value" in money else money.get("total"), currency)
 
 
 def _currency(raw: Mapping[str, Any]) -> str:

@@ -213,7 +213,10 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
     data = mapping(event.get("data"), "data")
     found = _inner(data)
     kind, obj = found if found is not None else (optional_str(data, "type") or "", {})
-    event_type = _event_type(provider_type, obj) if found is not None else EventType.UNKNOWN
+    if found is not None:
+        event_type = _event_type(provider_type, obj)
+    else:  # e.g. invoice.deleted: data carries only the id (and "deleted": true)
+        event_type = INVOICE_TYPES.get(provider_type) or PAYOUT_TYPES.get(provider_type) or EventType.UNKNOWN
     id_key = "dispute_id" if kind == "dispute" and not obj.get("id") else "id"
     object_ref = obj.get(id_key) if isinstance(obj.get(id_key), str) and obj.get(id_key) else None
     event_time, source, notes = resolve_time(
@@ -234,7 +237,7 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
             except UnprocessableEvent:
                 money = None
         else:
-            transaction_id = object_id(obj, id_key, f"{provider_type} data.object.{kind}", **context)
+            transaction_id = object_id(obj or data, id_key, f"{provider_type} data.object.{kind}", **context)
             money = _money(obj, kind, event_type)
             if money is None and event_type not in _MONEY_OPTIONAL:
                 raise PayloadShapeError(f"data.object.{kind} has no amount_money")

@@ -266,7 +266,9 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
     previous: Mapping[str, Any] = previous_raw if isinstance(previous_raw, Mapping) else {}
     event_type = _refine(provider_type, EVENT_TYPES.get(provider_type, EventType.UNKNOWN), obj)
 
-    object_ref = obj.get("id") if isinstance(obj.get("id"), str) and obj.get("id") else None
+    # Disputes of API versions before 2014 have no id of their own: they are keyed by their charge.
+    id_key = "charge" if obj.get("object") == "dispute" and not obj.get("id") else "id"
+    object_ref = obj.get(id_key) if isinstance(obj.get(id_key), str) and obj.get(id_key) else None
     event_time, source, notes = resolve_time(
         [("created", event.get("created")), ("data.object.created", obj.get("created"))]
     )
@@ -280,7 +282,7 @@ def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
         if event_type is EventType.UNKNOWN:
             transaction_id = str(object_ref or event_id)
         else:
-            transaction_id = object_id(obj, "id", f"{provider_type} data.object", **context)
+            transaction_id = object_id(obj, id_key, f"{provider_type} data.object", **context)
         if event_type is EventType.UNKNOWN:
             amount, currency, negative = _optional_money(obj)
         else:
