@@ -10,10 +10,10 @@ Flow per event (docs/design.md, "Validator -> processor async event" and "Failur
 5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success.
 
 A signature-valid body that cannot be normalized (any parse or normalizer error) is stored as a durable record with
-``status = "failed"``, the reason, the provider type and the raw payload's bucket and key, under the transaction id it names
-(else ``event:{provider}:{event_id}``); ``ProcessingFailed`` counts it and ``webhookctl replay`` re-processes it after a fix,
-which replaces it (decision 22). Only infrastructure errors (AWS calls, a broken invoke payload) propagate: two async
-retries, then the DLQ.
+``status = "failed"``, the reason, the provider type and the raw payload's bucket and key, under the transaction id
+it names (else ``event:{provider}:{event_id}``); ``ProcessingFailed`` counts it and ``webhookctl replay``
+re-processes it after a fix, which replaces it (decision 22). Only infrastructure errors (AWS calls, a broken invoke
+payload) propagate: two async retries, then the DLQ.
 
 An event with no readable time anywhere is stored at its receipt time, and deduplicated by a marker item keyed by
 the event id, written in one transaction with the record (docs/providers.md, "Times").

@@ -67,7 +67,7 @@ def test_corpus_has_at_least_30_bodies_per_provider_each_with_a_source_and_an_ex
 
 
 def _signed_request(
-    provider: str, body: bytes, content_type: str, now: float, stub: PayPalStub, pki: signing.PayPalTestPKI
+    provider: str, body: bytes, content_type: str, *, now: float, stub: PayPalStub, pki: signing.PayPalTestPKI
 ) -> dict[str, Any]:
     headers = {"Content-Type": content_type}
     if provider == "stripe":
@@ -107,7 +107,7 @@ def processor_env(s3: Any) -> tuple[Processor, Any]:
 
 
 @pytest.mark.parametrize(("provider", "name"), corpus())
-def test_provider_body_is_accepted_verified_and_recorded_as_expected(
+def test_provider_body_is_accepted_verified_and_recorded_as_expected(  # noqa: PLR0917 - pytest fixtures
     provider: str,
     name: str,
     make_validator: MakeValidator,
@@ -140,7 +140,9 @@ def test_provider_body_is_accepted_verified_and_recorded_as_expected(
         PAYPAL_IPN_VERIFY_URL=paypal_stub.url("/cgi-bin/webscr"),
     )
     clock.now = datetime.now(UTC).timestamp()
-    outcome = validator.process(_signed_request(provider, body, content_type, clock.now, paypal_stub, paypal_pki))
+    outcome = validator.process(
+        _signed_request(provider, body, content_type, now=clock.now, stub=paypal_stub, pki=paypal_pki)
+    )
     assert outcome.status == 200
     [async_event] = lambda_stub.payloads()
 
