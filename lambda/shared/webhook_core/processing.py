@@ -313,6 +313,32 @@ def _normalize_with_registry(provider: str, parsed: Mapping[str, Any]) -> list[T
     return records
 
 
+def records_for(
+    event: AsyncEvent,
+    raw: bytes,
+    parse: Parser = _parse_with_plugin,
+    normalize: Normalize = _normalize_with_registry,
+) -> list[TransactionRecord]:
+    """The records one event becomes, before masking (``webhookctl reconcile`` uses it to find them).
+
+    Any error while parsing or normalizing makes a single ``failed`` record (decision 22: a signature-valid body is
+    never lost to the DLQ). A record with no readable time gets the receipt time.
+    """
+    try:
+        parsed = parse(event.provider, raw, event.content_type)
+        normalized = normalize(event.provider, parsed)
+        if not normalized:
+            raise UnprocessableEvent("the normalizer returned no record")
+    except Exception as exc:  # decision 22
+        return [failed_record(event, exc)]
+    # The validator's event id is authoritative: it names the raw object and the DLQ message.
+    records = [replace(record, event_id=event.event_id) for record in normalized]
+    return [
+        replace(record, event_time=int(event.received_at)) if record.time_source == "receipt" else record
+        for record in records
+    ]
+
+
 class _NullContext:
     def __enter__(self) -> None:
         return None
@@ -382,14 +408,20 @@ class Processor:
         }
 
     def _exists(self, table: str, record: TransactionRecord) -> bool:
+        """Whether the record is stored already. A stored ``failed`` record does not count when this one is not
+        failed: a replay after a normalizer fix (issue 9) replaces it."""
         with self._subsegment("## dynamodb.get_item"):
             response = self._dynamodb.get_item(
                 TableName=table,
                 Key=self._key(record),
                 ConsistentRead=True,
-                ProjectionExpression="transaction_id",
+                ProjectionExpression="transaction_id, #status",
+                ExpressionAttributeNames={"#status": "status"},
             )
-        return "Item" in response
+        item = response.get("Item")
+        if item is None:
+            return False
+        return record.status is ProcessingStatus.FAILED or item.get("status", {}).get("S") != ProcessingStatus.FAILED
 
     def _put_processed(self, bucket: str, key: str, body: bytes) -> None:
         with self._subsegment("## s3.put_object processed"):
@@ -402,15 +434,21 @@ class Processor:
             )
 
     def _put_item(self, table: str, document: Mapping[str, Any]) -> bool:
-        """Conditional put; ``False`` when the key already exists (a concurrent duplicate)."""
+        """Conditional put; ``False`` when the key already exists (a concurrent duplicate).
+
+        A record that is not failed may replace a stored ``failed`` one, never the other way round.
+        """
         item = {key: self._serializer.serialize(value) for key, value in document.items()}
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(transaction_id)"}
+        if document.get("status") != ProcessingStatus.FAILED.value:
+            condition = {
+                "ConditionExpression": "attribute_not_exists(transaction_id) OR #status = :failed",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":failed": {"S": ProcessingStatus.FAILED.value}},
+            }
         with self._subsegment("## dynamodb.put_item"):
             try:
-                self._dynamodb.put_item(
-                    TableName=table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(transaction_id)",
-                )
+                self._dynamodb.put_item(TableName=table, Item=item, **condition)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                     return False
@@ -461,7 +499,9 @@ class Processor:
                             "Put": {
                                 "TableName": table,
                                 "Item": item,
-                                "ConditionExpression": "attribute_not_exists(transaction_id)",
+                                "ConditionExpression": "attribute_not_exists(transaction_id) OR #s = :f",
+                                "ExpressionAttributeNames": {"#s": "status"},
+                                "ExpressionAttributeValues": {":f": {"S": ProcessingStatus.FAILED.value}},
                             }
                         },
                     ]
@@ -495,20 +535,8 @@ class Processor:
     # --- the flow --------------------------------------------------------------------------------------------------
 
     def _records(self, event: AsyncEvent) -> list[TransactionRecord]:
-        raw = self._raw_body(event)  # an AWS error here is infrastructure: it propagates (retries, then the DLQ)
-        try:
-            parsed = self._parse(event.provider, raw, event.content_type)
-            normalized = self._normalize(event.provider, parsed)
-            if not normalized:
-                raise UnprocessableEvent("the normalizer returned no record")
-        except Exception as exc:  # decision 22: a signature-valid body is never lost to the DLQ
-            return [failed_record(event, exc)]
-        # The validator's event id is authoritative: it names the raw object and the DLQ message.
-        records = [replace(record, event_id=event.event_id) for record in normalized]
-        return [
-            replace(record, event_time=int(event.received_at)) if record.time_source == "receipt" else record
-            for record in records
-        ]
+        # An AWS error reading the raw body is infrastructure: it propagates (retries, then the DLQ).
+        return records_for(event, self._raw_body(event), self._parse, self._normalize)
 
     def _result(self, outcome: Outcome, event: AsyncEvent, record: TransactionRecord, key: str) -> ProcessResult:
         return ProcessResult(

@@ -14,7 +14,7 @@ from webhook_core.normalizers import paypal, square, stripe
 from webhook_core.normalizers._times import event_time, parse_time
 from webhook_core.processing import Outcome, Processor
 from webhook_core.providers import get_provider
-from webhook_core.records import Direction, EventType, TransactionRecord, UnprocessableEvent
+from webhook_core.records import Direction, EventType, PayloadShapeError, TransactionRecord, UnprocessableEvent
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "providers"
 FORM = "application/x-www-form-urlencoded"
@@ -225,3 +225,21 @@ def test_event_with_no_time_is_deduplicated_across_days(processor: Processor, aw
         for day in range(3)
     ]
     assert [o.outcome for o in outcomes] == [Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+
+
+def test_replay_replaces_a_failed_record_stored_under_the_same_key(processor: Processor, aws: dict[str, Any]) -> None:
+    # The failed attempt could read the object id and the time, so its record sits at the very key of the real one.
+    event = async_event("stripe", corpus_body("stripe", "charge_succeeded.json"), "application/json")
+    real = stripe.normalize(json.loads(corpus_body("stripe", "charge_succeeded.json")))[0]
+
+    def shape_error(provider: str, parsed: Any) -> Any:
+        raise PayloadShapeError(
+            "amount must be an integer", transaction_id=real.transaction_id, event_time=real.event_time
+        )
+
+    broken = Processor(dynamodb=aws["dynamodb"], s3=aws["s3"], logger=processor._logger, normalize=shape_error)
+    assert broken.process(event)[0].outcome is Outcome.FAILED
+    assert processor.process(event)[0].outcome is Outcome.PROCESSED
+    assert broken.process(event)[0].outcome is Outcome.DUPLICATE  # a failed attempt never overwrites a good record
+    records = [i for i in aws["dynamodb"].scan(TableName="webhook-transactions")["Items"] if "record_status" not in i]
+    assert [(r["status"]["S"], r["direction"]["S"]) for r in records] == [("processed", "credit")]
