@@ -193,6 +193,17 @@ data "aws_iam_policy_document" "authorizer" {
       for id in values(module.api_gateway.webhook_api_key_ids) : "arn:${local.partition}:apigateway:${local.region}::/apikeys/${id}"
     ]
   }
+
+  # API_KEY mode: the internal-query key, the only key that opens the query routes.
+  dynamic "statement" {
+    for_each = module.api_gateway.query_api_key_id == null ? [] : [module.api_gateway.query_api_key_id]
+
+    content {
+      sid       = "ReadQueryApiKey"
+      actions   = ["apigateway:GET"]
+      resources = ["arn:${local.partition}:apigateway:${local.region}::/apikeys/${statement.value}"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "authorizer" {

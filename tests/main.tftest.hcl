@@ -216,6 +216,11 @@ run "lambda_functions" {
 run "api_gateway" {
   command = plan
 
+  # The decision-12 authorizers and usage plans in full; tests/query_api_auth.tftest.hcl covers the AWS_IAM default.
+  variables {
+    query_api_authorization = "API_KEY"
+  }
+
   assert {
     condition     = module.api_gateway.rest_api_name == "payment-webhooks-dev" && module.api_gateway.stage_name == "dev" && module.api_gateway.api_key_source == "AUTHORIZER"
     error_message = "REST API payment-webhooks-<env>, stage <env>, API key source AUTHORIZER."
@@ -662,6 +667,21 @@ run "local" {
       strcontains(module.validators["paypal"].environment_variables["PAYPAL_CERT_ALLOWED_HOSTS"], "localhost")
     )
     error_message = "local: the Square URL override and localhost for PayPal certificates."
+  }
+}
+
+# Decision 12 (amended): the default query API is IAM-only; the authorizer knows no key that could open it.
+run "query_api_defaults_to_iam" {
+  command = plan
+
+  assert {
+    condition = (
+      output.query_api_authorization == "AWS_IAM" && output.query_api_key_id == null &&
+      alltrue([for m in values(module.api_gateway.query_methods) : m.authorization == "AWS_IAM" && !m.api_key_required]) &&
+      module.authorizer.environment_variables["QUERY_API_KEY_IDS"] == "[]" &&
+      !contains(keys(module.api_gateway.usage_plan_ids), "internal-query")
+    )
+    error_message = "dev (the defaults): SigV4 on the query routes, no internal-query key, and none given to the authorizer."
   }
 }
 
