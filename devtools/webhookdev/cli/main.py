@@ -129,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="query the transactions API",
         description=(
             "GET /api/v1/transactions/{ID}, or list by --provider (ProviderTimestampIndex) or --customer-id "
-            "(CustomerIndex). Sends the x-api-key header: --api-key, $WEBHOOKCTL_API_KEY, or the local stack's key. "
+            "(CustomerIndex). Where the deployment's query API is AWS_IAM (output query_api_authorization, the default "
+            "outside the local stack) the request is SigV4-signed with your AWS credentials; in API_KEY mode it sends "
+            "x-api-key: --api-key, $WEBHOOKCTL_API_KEY, or the local stack's key. "
             "Times are Unix seconds, ISO 8601, `now`, or relative like -15m, -2h, -7d."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -146,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--limit", type=_positive_int, help="page size")
     q.add_argument("--next-token", help="continue from this page token")
     q.add_argument("--all", dest="all_pages", action="store_true", help="follow next_token and print every item")
-    q.add_argument("--api-key", help="query API key (default: $WEBHOOKCTL_API_KEY, then the local stack's)")
+    q.add_argument(
+        "--api-key", help="API_KEY mode only: query API key (default: $WEBHOOKCTL_API_KEY, then the local stack's)"
+    )
 
     # --- dlq ---
     d = commands.add_parser(
