@@ -86,7 +86,7 @@ output "dlq_arn" {
 }
 
 output "usage_plan_ids" {
-  description = "Usage plan IDs: one per provider plus internal-query."
+  description = "Usage plan IDs: one per provider, plus internal-query in API_KEY mode."
   value       = module.api_gateway.usage_plan_ids
 }
 

@@ -350,7 +350,7 @@ variable "api_throttling_burst_limit" {
 }
 
 variable "query_throttling_rate_limit" {
-  description = "Steady-state rps of the internal-query usage plan."
+  description = "Steady-state rps of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 100
 
@@ -361,7 +361,7 @@ variable "query_throttling_rate_limit" {
 }
 
 variable "query_throttling_burst_limit" {
-  description = "Burst of the internal-query usage plan."
+  description = "Burst of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 50
 
