@@ -310,7 +310,8 @@ resource "aws_api_gateway_deployment" "this" {
       # Request models and parameters from configuration: AWS reads an unset map back as {}, which would change the hash.
       methods = [
         for m in concat(values(aws_api_gateway_method.webhook), values(aws_api_gateway_method.query)) :
-        [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id]
+        # An AWS_IAM method has no authorizer: its null reads back as "", which must not look like a change.
+        [m.id, m.authorization, m.authorizer_id == null ? "" : m.authorizer_id, m.api_key_required, m.request_validator_id]
       ]
       request_models     = local.webhook_model_name
       request_parameters = { for k, r in local.query_routes : k => r.request_parameters }
