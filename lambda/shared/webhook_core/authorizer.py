@@ -8,8 +8,8 @@ Query routes (only where the API runs with ``query_api_authorization = "API_KEY"
 checks SigV4 and never calls this function for them) hand back the caller's own ``x-api-key``, which API Gateway then
 checks against the ``internal-query`` usage plan. API keys are for metering, not authentication: with key source
 ``AUTHORIZER`` API Gateway would accept *any* enabled key of any usage plan on the stage, a provider's webhook key
-included. So the caller's key must also be one of ``QUERY_API_KEY_IDS`` (compared in constant time); anything else is
-denied, and with no query key configured (IAM mode) every query request is denied.
+included. So the caller's key must also be one of ``QUERY_API_KEY_IDS`` (compared in constant time) and never a
+provider's key; anything else is denied, and with no query key configured (IAM mode) every query request is denied.
 
 Key values are looked up by id (``PROVIDER_API_KEY_IDS``, ``QUERY_API_KEY_IDS``) with ``apigateway:GET`` on first use
 and cached for the life of the container; they are never logged.
@@ -113,9 +113,9 @@ class Authorizer:
         query_key_ids: Sequence[str] = (),
     ) -> None:
         self.key_ids = dict(key_ids)
-        self.query_key_ids = tuple(query_key_ids)
-        if set(self.query_key_ids) & set(self.key_ids.values()):
-            raise ConfigurationError("a provider's webhook API key must never be a query API key")
+        # A provider's webhook key never opens the query API, even if configured as a query key by mistake. Dropping
+        # it (rather than failing the cold start) keeps webhooks flowing while the query API stays closed to it.
+        self.query_key_ids = tuple(k for k in query_key_ids if k not in set(self.key_ids.values()))
         self._fetch = fetch_key_value
         self._values: dict[str, str] = {}  # key id -> value
 

@@ -209,9 +209,19 @@ def test_without_query_keys_iam_mode_every_query_request_is_denied(keys: dict[st
         assert "usageIdentifierKey" not in policy
 
 
-def test_a_webhook_key_id_configured_as_a_query_key_is_refused_at_start(keys: dict[str, dict[str, str]]) -> None:
-    with pytest.raises(ConfigurationError, match="never be a query API key"):
-        Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["square"]["id"]])
+def test_a_webhook_key_configured_as_a_query_key_still_never_opens_the_query_api(
+    keys: dict[str, dict[str, str]],
+) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["square"]["id"], keys["query"]["id"]])
+
+    square = authorizer.decide(query_event(keys["square"]["value"])).policy()
+    query = authorizer.decide(query_event(keys["query"]["value"])).policy()
+    webhook = authorizer.decide(request_event("POST", "/api/v1/webhooks/square", "/api/v1/webhooks/square")).policy()
+
+    assert square["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "usageIdentifierKey" not in square
+    assert query["usageIdentifierKey"] == keys["query"]["value"]
+    assert webhook["usageIdentifierKey"] == keys["square"]["value"]  # webhooks keep flowing
 
 
 @pytest.mark.parametrize("raw", ["{}", "[1]", '[""]', "not json"])
