@@ -57,6 +57,14 @@ data "aws_iam_policy_document" "validator" {
     resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
   }
 
+  # Write-once raw payloads (decision 24): when the conditional put finds the key taken, the validator reads the
+  # stored body to tell an identical redelivery (success) from a different body (kept beside it).
+  statement {
+    sid       = "CompareStoredRawPayloads"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
+  }
+
   statement {
     sid       = "ReadOwnSigningSecret"
     actions   = ["secretsmanager:GetSecretValue"]

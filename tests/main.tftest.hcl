@@ -531,13 +531,14 @@ run "iam_least_privilege" {
       for p in ["stripe", "paypal", "square"] : {
         for st in data.aws_iam_policy_document.validator[p].statement : st.sid => [toset(st.actions), toset(st.resources)]
         } == {
-        WriteOwnLogs         = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${p}-webhook-validator:*"])]
-        StoreRawPayloads     = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
-        ReadOwnSigningSecret = [toset(["secretsmanager:GetSecretValue"]), toset([aws_secretsmanager_secret.provider[p].arn])]
-        InvokeProcessorAsync = [toset(["lambda:InvokeFunction"]), toset([module.processor.function_arn])]
+        WriteOwnLogs             = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${p}-webhook-validator:*"])]
+        StoreRawPayloads         = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
+        CompareStoredRawPayloads = [toset(["s3:GetObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
+        ReadOwnSigningSecret     = [toset(["secretsmanager:GetSecretValue"]), toset([aws_secretsmanager_secret.provider[p].arn])]
+        InvokeProcessorAsync     = [toset(["lambda:InvokeFunction"]), toset([module.processor.function_arn])]
       }
     ])
-    error_message = "A validator reaches only its log group, its provider's prefix of the raw bucket, its own secret and the processor."
+    error_message = "A validator reaches only its log group, its provider's prefix of the raw bucket (write, and read to compare a redelivery), its own secret and the processor."
   }
 
   assert {
