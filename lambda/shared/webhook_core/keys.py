@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from webhook_core.masking import mask_id
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MAX_EVENT_ID_LENGTH = 200
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def sanitize_event_id(event_id: str) -> str:
-    """Restrict to ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most 200 characters."""
-    cleaned = _UNSAFE.sub("_", event_id)[:MAX_EVENT_ID_LENGTH]
+    """Masked (a card number in an id never becomes a key or an annotation), restricted to ``[A-Za-z0-9._-]``
+    (others become ``_``), no leading dot, at most 200 characters."""
+    cleaned = _UNSAFE.sub("_", mask_id(event_id, MAX_EVENT_ID_LENGTH))[:MAX_EVENT_ID_LENGTH]
     if cleaned.startswith("."):
         cleaned = "_" + cleaned[1:]
     return cleaned or "_"
