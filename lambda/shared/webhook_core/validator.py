@@ -108,7 +108,10 @@ def parse_request(event: Mapping[str, Any]) -> Request:
         except (binascii.Error, ValueError) as exc:
             raise MalformedPayload("body is flagged base64 but is not") from exc
     else:
-        raw = body.encode("utf-8")
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError as exc:  # lone surrogates from a JSON-escaped event body
+            raise MalformedPayload("body is not valid UTF-8") from exc
     if not raw:
         raise MalformedPayload("empty body")
     return Request(raw=raw, headers=headers, stage_variables=stage_variables)
