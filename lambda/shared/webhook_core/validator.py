@@ -82,21 +82,8 @@ class Request:
         return self.headers.get("content-type", "")
 
 
-def parse_request(event: Mapping[str, Any]) -> Request:
-    """Headers (lowercased), stage variables and the exact raw body (base64-decoded when flagged)."""
-    headers: dict[str, str] = {}
-    multi = event.get("multiValueHeaders") or {}
-    if isinstance(multi, Mapping):
-        for name, values in multi.items():
-            if isinstance(values, list) and values:
-                headers[str(name).lower()] = str(values[0])
-    single = event.get("headers") or {}
-    if isinstance(single, Mapping):
-        for name, value in single.items():
-            if value is not None:
-                headers[str(name).lower()] = str(value)
-    stage = event.get("stageVariables") or {}
-    stage_variables = {str(k): str(v) for k, v in stage.items()} if isinstance(stage, Mapping) else {}
+def _raw_body(event: Mapping[str, Any]) -> bytes:
+    """The exact bytes the provider sent: base64-decoded when flagged, else the UTF-8 of the body string."""
     body = event.get("body")
     if body is None or body == "":
         raise MalformedPayload("empty body")
@@ -114,6 +101,25 @@ def parse_request(event: Mapping[str, Any]) -> Request:
             raise MalformedPayload("body is not valid UTF-8") from exc
     if not raw:
         raise MalformedPayload("empty body")
+    return raw
+
+
+def parse_request(event: Mapping[str, Any]) -> Request:
+    """Headers (lowercased), stage variables and the exact raw body (base64-decoded when flagged)."""
+    headers: dict[str, str] = {}
+    multi = event.get("multiValueHeaders") or {}
+    if isinstance(multi, Mapping):
+        for name, values in multi.items():
+            if isinstance(values, list) and values:
+                headers[str(name).lower()] = str(values[0])
+    single = event.get("headers") or {}
+    if isinstance(single, Mapping):
+        for name, value in single.items():
+            if value is not None:
+                headers[str(name).lower()] = str(value)
+    stage = event.get("stageVariables") or {}
+    stage_variables = {str(k): str(v) for k, v in stage.items()} if isinstance(stage, Mapping) else {}
+    raw = _raw_body(event)
     return Request(raw=raw, headers=headers, stage_variables=stage_variables)
 
 
