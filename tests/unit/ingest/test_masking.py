@@ -128,9 +128,7 @@ def test_logger_masks_message_extra_keys_and_exceptions(capsys: pytest.CaptureFi
 # --- issue 8: shapes, keys, prefixed names, bounded cost --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "separator", [".", "/", "_", "  ", "\t", "\n", "\u00a0", " - ", "-", " "], ids=repr
-)
+@pytest.mark.parametrize("separator", [".", "/", "_", "  ", "\t", "\n", "\u00a0", " - ", "-", " "], ids=repr)
 def test_card_numbers_grouped_with_any_short_separator_are_masked(separator: str) -> None:
     text = separator.join(["4111", "1111", "1111", "1111"])
 
