@@ -474,3 +474,24 @@ def test_raw_payload_stays_sse_s3_by_default(make_validator: MakeValidator, s3: 
     outcome = validator.process(api_event(STRIPE_BODY, {**JSON, "Stripe-Signature": header}))
 
     assert s3.head_object(Bucket=BUCKET, Key=outcome.s3_key)["ServerSideEncryption"] == "AES256"
+
+
+# --- 3. values never echoed; ids masked in keys and annotations -------------------------------------------------------
+
+
+def test_a_rejected_content_type_is_not_echoed(handler_for: Callable[[str], Handler]) -> None:
+    response = handler_for("stripe")(api_event(STRIPE_BODY, {"Content-Type": "text/4111-1111-1111-1111"}), None)
+
+    assert response["statusCode"] == 400
+    assert "4111" not in response["body"]
+
+
+def test_event_ids_are_masked_in_raw_and_processed_keys() -> None:
+    from webhook_core.keys import processed_key, raw_payload_key  # noqa: PLC0415
+
+    for key in (
+        raw_payload_key("stripe", "evt_4111 1111 1111 1111", 0, "application/json"),
+        processed_key("stripe", "evt_4111.1111.1111.1111", 0),
+    ):
+        assert "4111" not in key
+        assert key.endswith("1111.json")

@@ -32,7 +32,7 @@ def parse_json_object(raw: bytes, content_type: str) -> dict[str, Any]:
     """The body as a JSON object; the content type, when given, must be JSON."""
     kind = media_type(content_type)
     if kind and kind != JSON_CONTENT_TYPE and not kind.endswith("+json"):
-        raise UnsupportedContentType(f"expected application/json, got {kind}")
+        raise UnsupportedContentType("Content-Type must be application/json")
     try:
         parsed = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:

@@ -440,7 +440,7 @@ class PayPalPlugin:
                 raise MalformedPayload("empty IPN body")
             return parsed
         if kind and kind != JSON_CONTENT_TYPE:
-            raise UnsupportedContentType(f"expected JSON (REST webhook) or form data (IPN), got {kind}")
+            raise UnsupportedContentType("Content-Type must be JSON (REST webhook) or form data (IPN)")
         parsed = parse_json_object(raw, content_type)
         required_str(parsed, "event_type")
         return parsed
