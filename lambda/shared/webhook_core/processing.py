@@ -7,7 +7,8 @@ Flow per event (docs/design.md, "Validator -> processor async event" and "Failur
 3. Consistent ``GetItem`` on the deterministic key (``transaction_id``, ``timestamp``): present -> duplicate, done.
 4. ``PutObject`` of the processed JSON to ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.json`` (SSE-S3). One object
    per event: S3 cannot append, and read-modify-write of a shared daily file loses events under concurrency.
-5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success.
+5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success. A
+   stored ``failed`` record is the one exception: a replay that now normalizes replaces it (issue 9).
 
 A signature-valid body that cannot be normalized (any parse or normalizer error) is stored as a durable record with
 ``status = "failed"``, the reason, the provider type and the raw payload's bucket and key, under the transaction id
@@ -40,7 +41,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from webhook_core.config import setting
-from webhook_core.errors import ConfigurationError, MalformedPayload
+from webhook_core.errors import ConfigurationError, MalformedPayload, redact_errors
 from webhook_core.keys import processed_key, sanitize_event_id
 from webhook_core.log import get_logger
 from webhook_core.masking import mask
@@ -659,6 +660,7 @@ def build_lambda_handler(service: str = "webhook-processor") -> Callable[[Mappin
 
     @metrics.log_metrics(raise_on_empty_metrics=False)
     @tracer.capture_lambda_handler(capture_response=False)
+    @redact_errors  # the runtime error line, X-Ray and the DLQ ErrorMessage never quote a value
     def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         results = processor.process(event)
         return {"results": [result.as_dict() for result in results]}

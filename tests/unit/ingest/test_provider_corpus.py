@@ -17,6 +17,7 @@ import pytest
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer
 from jsonschema import Draft4Validator
+from webhook_core import ipn
 from webhook_core.masking import mask
 from webhook_core.processing import Outcome, Processor
 from webhookdev import signing
@@ -64,6 +65,14 @@ def test_corpus_has_at_least_30_bodies_per_provider_each_with_a_source_and_an_ex
         sources = (CORPUS / provider / "SOURCES.md").read_text()
         assert all(f"`{name}`" in sources for name in names), provider
         assert sorted(expected(provider)) == sorted(names), provider
+
+
+def merchant_accounts() -> str:
+    """PAYPAL_IPN_RECEIVERS for the corpus: every account its IPNs name as the merchant (decision 25)."""
+    names: set[str] = set()
+    for path in sorted((CORPUS / "paypal").glob("*.txt")):
+        names |= ipn.merchant_account_names(ipn.parse_ipn(path.read_bytes()))
+    return ",".join(sorted(names))
 
 
 def _signed_request(
@@ -138,6 +147,7 @@ def test_provider_body_is_accepted_verified_and_recorded_as_expected(  # noqa: P
         PAYPAL_CERT_ALLOWED_HOSTS="127.0.0.1",
         PAYPAL_CERT_CA_BUNDLE=paypal_stub.ca_bundle,
         PAYPAL_IPN_VERIFY_URL=paypal_stub.url("/cgi-bin/webscr"),
+        PAYPAL_IPN_RECEIVERS=merchant_accounts(),
     )
     clock.now = datetime.now(UTC).timestamp()
     outcome = validator.process(

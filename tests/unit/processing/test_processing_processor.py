@@ -400,3 +400,30 @@ def test_stored_record_carries_direction_and_raw_location(processor: Processor, 
     [item] = records_only(aws)
     assert (item["event_type"], item["direction"], item["amount"]) == ("refund.created", "debit", Decimal("19.95"))
     assert item["raw_payload_s3_bucket"] == RAW_BUCKET
+
+
+def test_replay_after_a_fix_replaces_the_failed_record_at_the_same_key(
+    processor: Processor, aws: dict[str, Any]
+) -> None:
+    body = json.loads(load_sample("stripe", "payment_intent_succeeded"))
+    body["data"]["object"]["currency"] = "zzz"
+    event = async_event("stripe", json.dumps(body).encode(), "application/json")
+    assert processor.process(event)[0].outcome is Outcome.FAILED
+
+    def fixed_parse(provider: str, raw: bytes, content_type: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(raw)
+        parsed["data"]["object"]["currency"] = "usd"  # stands in for a normalizer that now understands the event
+        return parsed
+
+    fixed = Processor(dynamodb=aws["dynamodb"], s3=aws["s3"], logger=processor._logger, parse=fixed_parse)
+    [result] = fixed.process(event)
+
+    assert result.outcome is Outcome.PROCESSED
+    [item] = records_only(aws)  # the event-id marker of the failed attempt is not a record
+    assert (item["transaction_id"], int(item["timestamp"])) == ("pi_3QP8fW2eZvKYlo2C1h6Tq4Ws", T0)
+    assert (item["status"], item["currency"]) == ("processed", "USD")
+    assert "failure_reason" not in item
+    # Replaying again changes nothing, and a failed result never replaces a processed record.
+    assert fixed.process(event)[0].outcome is Outcome.DUPLICATE
+    assert processor.process(event)[0].outcome is Outcome.DUPLICATE
+    assert records_only(aws)[0]["status"] == "processed"

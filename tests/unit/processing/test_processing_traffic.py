@@ -243,3 +243,21 @@ def test_replay_replaces_a_failed_record_stored_under_the_same_key(processor: Pr
     assert broken.process(event)[0].outcome is Outcome.DUPLICATE  # a failed attempt never overwrites a good record
     records = [i for i in aws["dynamodb"].scan(TableName="webhook-transactions")["Items"] if "record_status" not in i]
     assert [(r["status"]["S"], r["direction"]["S"]) for r in records] == [("processed", "credit")]
+
+
+def test_the_merchant_of_a_chargeback_adjustment_or_masspay_is_the_payer() -> None:
+    # A live chargeback-settlement adjustment names no receiver at all: the merchant is its payer (decision 25 must
+    # not drop the debit). A payment names the merchant as receiver, never the buyer who paid.
+    adjustment = corpus_event("paypal", "ipn_adjustment_chargeback_settlement.txt")
+    assert ipn.merchant_account_names(adjustment) == {"lch38tma5h5te", "accounts@example.com"}
+    masspay = corpus_event("paypal", "ipn_masspay_completed_gbp.txt")
+    assert "lpv4f4hzhce" in ipn.merchant_account_names(masspay)
+    payment = corpus_event("paypal", "ipn_web_accept_completed_cad.txt")
+    assert ipn.merchant_account_names(payment) == {"uq8pdyxjzqd9y", "tobi@leetsoft.com"}
+
+
+def test_utf8_escapes_under_a_windows_1252_label_are_read_as_utf8_field_by_field() -> None:
+    # A site's own UTF-8 in one field must not become mojibake ("\u00c2\u00a0" hides a card number from the masker),
+    # while a real windows-1252 byte in another field still decodes as windows-1252.
+    parsed = ipn.parse_ipn(b"charset=windows-1252&first_name=J%F6rg&custom=4111%C2%A01111&city=D%C3%BAn")
+    assert (parsed["first_name"], parsed["custom"], parsed["city"]) == ("J\u00f6rg", "4111\u00a01111", "D\u00fan")

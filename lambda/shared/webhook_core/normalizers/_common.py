@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from webhook_core.masking import mask_text
 from webhook_core.normalizers._times import event_time
 from webhook_core.records import (
     Direction,
@@ -83,13 +84,19 @@ def resolve_time(candidates: list[tuple[str, object]]) -> tuple[int, str, dict[s
 
 
 def metadata(pairs: Mapping[str, object]) -> dict[str, str]:
-    """A small string-to-string map: drops empty values and non-scalars, truncates long strings."""
+    """A small string-to-string map: drops empty values and non-scalars, truncates long strings.
+
+    Card data in a value that is cut is masked *before* the cut: a cut through a card number would leave a prefix
+    the masker no longer recognises (the processor masks the whole record again before storing it).
+    """
     out: dict[str, str] = {}
     for key, value in pairs.items():
         if value is None or value == "" or isinstance(value, Mapping | list):
             continue
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        out[key] = text[:MAX_METADATA_VALUE]
+        if len(text) > MAX_METADATA_VALUE:
+            text = mask_text(text[: MAX_METADATA_VALUE * 2])[:MAX_METADATA_VALUE]
+        out[key] = text
         if len(out) >= MAX_METADATA_ITEMS:
             break
     return out
