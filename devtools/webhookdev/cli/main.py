@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from webhookdev import samples
-from webhookdev.cli import dlq, send
+from webhookdev.cli import capacity, dlq, send
 from webhookdev.cli.errors import EXIT_ERROR, EXIT_OK, CliError
 from webhookdev.cli.query import QueryOptions, run_query
 from webhookdev.cli.target import Target, load_aws, load_local, repo_root
@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--message-id", help="only this SQS message id (see `dlq list`)")
     dr.add_argument("--max", type=_positive_int, help="with --all: at most this many messages")
     dr.add_argument("--dry-run", action="store_true", help="show what would be redriven; change nothing")
+
+    # --- capacity ---
+    capacity.register(commands)
     return parser
 
 
@@ -297,11 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
     try:
-        if args.command == "send":
-            return _run_send(args)
-        if args.command == "query":
-            return _run_query(args)
-        return _run_dlq(args)
+        runners: dict[str, Callable[[argparse.Namespace], int]] = {
+            "send": _run_send,
+            "query": _run_query,
+            "capacity": capacity.run,
+        }
+        return runners.get(args.command, _run_dlq)(args)
     except CliError as exc:
         if exc.exit_code == 2:
             parser.print_usage(sys.stderr)
