@@ -205,6 +205,7 @@ def _firehose(
     variables: Mapping[str, Any],
     prices: Mapping[str, Any],
     assumptions: Assumptions,
+    *,
     processed_bytes: float,
     partitions_per_interval: int,
     seconds: float,
@@ -287,7 +288,9 @@ def cost_per_million(
     else:
         costs["cloudtrail_data_events"] = 0.0
     if firehose:
-        costs["firehose"] = _firehose(variables, prices, assumptions, processed, len(mix), seconds)
+        costs["firehose"] = _firehose(
+            variables, prices, assumptions, processed_bytes=processed, partitions_per_interval=len(mix), seconds=seconds
+        )
     # Secrets Manager calls (cold starts, one refresh a minute at most on mismatches) and SQS (only DLQ'd events)
     # are per month, not per webhook: see fixed_monthly().
     return {name: round(value, 4) for name, value in costs.items()}
