@@ -1,0 +1,162 @@
+"""Local stack throughput: the knee of a short rate ladder, with CPU per process at each step.
+
+    python -m webhookdev.bench.knee [--rates 25,50,100,167] [--step 20] [--json]      # needs `make up`
+
+Each step is one vegeta run (:mod:`webhookdev.bench.load`) at a constant rate. Meanwhile the CPU time of every
+process of the stack (moto, the runtime/gateway, each function worker, the PayPal stub) and of the generator is read
+from ``/proc`` before and after, so each step says where the two cores went. The knee is the highest offered rate at
+which every request got a 2xx, the achieved rate kept up (>= 95%) and p99 from the schedule stayed under 1 s.
+Steps are short on purpose: the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from webhookdev.bench import load
+from webhookdev.local.settings import Layout
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+P99_GOAL_MS = 1000.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _name(pid: int) -> str:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [w.decode(errors="replace") for w in cmdline if w]
+    for word in words:
+        if word.startswith("webhookdev.local."):
+            return word.removeprefix("webhookdev.local.")
+    if any(w.endswith("worker.py") for w in words):
+        return "worker:" + next((w for w in words if w.endswith(("-validator", "processor", "query", "authorizer"))),
+                                words[-1]).rsplit("/", 1)[-1]  # fmt: skip
+    return Path(words[0]).name if words else "?"
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def stack_processes(layout: Layout) -> dict[int, str]:
+    """pid -> role for every process of the running stack (the pid files and all their descendants)."""
+    roots = []
+    for pid_file in sorted(layout.pids_dir.glob("*.pid")):
+        try:
+            roots.append(int(pid_file.read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    seen: dict[int, str] = {}
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen or not Path(f"/proc/{pid}").exists():
+            continue
+        seen[pid] = _name(pid)
+        todo.extend(_children(pid))
+    return seen
+
+
+def _snapshot(pids: dict[int, str]) -> dict[int, float]:
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
+    """One constant-rate run with the stack's CPU per role."""
+    pids = stack_processes(layout)
+    before = _snapshot(pids)
+    started = time.monotonic()
+    args = load.build_parser().parse_args(["--rate", f"{rate:g}", "--duration", f"{seconds:g}"])
+    report = load.run_load(args)
+    wall = time.monotonic() - started
+    after = _snapshot(stack_processes(layout) | pids)
+    by_role: dict[str, float] = {}
+    for pid, role in pids.items():
+        key = "worker:" + role.split(":", 1)[1].split("-")[0] if role.startswith("worker:") else role
+        by_role[key] = by_role.get(key, 0.0) + max(0.0, after.get(pid, 0.0) - before.get(pid, 0.0))
+    cpu = {role: round(seconds_used / wall, 3) for role, seconds_used in sorted(by_role.items())}
+    cpu["generator (vegeta + signer)"] = report["generator_cpu"]["share_of_one_core"]
+    p99 = report.get("latency_from_schedule_ms", {}).get("p99", float("inf"))
+    holds = report["ok"] == report["requests"] > 0 and report["achieved_per_s"] >= 0.95 * rate and p99 < P99_GOAL_MS
+    return {
+        "offered_per_s": rate,
+        "requests": report["requests"],
+        "ok": report["ok"],
+        "achieved_per_s": report["achieved_per_s"],
+        "latency_ms": report.get("latency_ms", {}),
+        "latency_from_schedule_ms": report.get("latency_from_schedule_ms", {}),
+        "cpu_cores_by_process": cpu,
+        "holds": holds,
+    }
+
+
+def ladder(rates: list[float], seconds: float, pause: float = 5.0) -> dict[str, Any]:
+    """Run the steps in order; stop after the first step that does not hold."""
+    layout = Layout.default()
+    if not layout.stack_json.is_file():
+        raise SystemExit("no local stack: run `make up` first (with your WEBHOOKDEV_*_PORT variables)")
+    steps = []
+    for rate in rates:
+        steps.append(step(rate, seconds, layout))
+        if not steps[-1]["holds"]:
+            break
+        time.sleep(pause)  # let the async queue drain before the next step
+    held = [s["offered_per_s"] for s in steps if s["holds"]]
+    return {
+        "step_seconds": seconds,
+        "steps": steps,
+        "knee_per_s": max(held) if held else 0.0,
+        "knee_per_minute": round(max(held) * 60) if held else 0,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [f"local stack throughput ({result['step_seconds']:g} s per step)"]
+    for s in result["steps"]:
+        sched = s["latency_from_schedule_ms"]
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in s["cpu_cores_by_process"].items())
+        lines.append(
+            f"  {s['offered_per_s']:6g}/s -> {s['achieved_per_s']:6.1f}/s ok {s['ok']}/{s['requests']}"
+            f" p50/p99 from schedule {sched.get('p50', 0):.0f}/{sched.get('p99', 0):.0f} ms"
+            f" {'holds' if s['holds'] else 'BREAKS'}"
+        )
+        lines.append(f"      CPU cores: {cpu}")
+    lines.append(f"  knee: {result['knee_per_s']:g}/s = {result['knee_per_minute']:,}/min")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webhookdev.bench.knee", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", default="25,50,100,167", help="comma-separated rates per second")
+    parser.add_argument("--step", type=float, default=20.0, help="seconds per step (default 20, max 60)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    seconds = min(60.0, args.step)
+    result = ladder([float(r) for r in args.rates.split(",")], seconds)
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
