@@ -6,7 +6,8 @@ Each step is one vegeta run (:mod:`webhookdev.bench.load`) at a constant rate. M
 process of the stack (moto, the runtime/gateway, each function worker, the PayPal stub) and of the generator is read
 from ``/proc`` before and after, so each step says where the two cores went. The knee is the highest offered rate at
 which every request got a 2xx, the achieved rate kept up (>= 95%) and p99 from the schedule stayed under 1 s.
-Steps are short on purpose: the machine may be shared.
+A 10 s warm-up at 10/s starts the function workers first (unmeasured). Steps are short on purpose: the machine may
+be shared.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ def _name(pid: int) -> str:
         if word.startswith("webhookdev.local."):
             return word.removeprefix("webhookdev.local.")
     if any(w.endswith("worker.py") for w in words):
-        return "worker:" + next((w for w in words if w.endswith(("-validator", "processor", "query", "authorizer"))),
-                                words[-1]).rsplit("/", 1)[-1]  # fmt: skip
+        return "worker:(starting)"  # its pid file is written once it is ready
     return Path(words[0]).name if words else "?"
 
 
@@ -59,20 +59,25 @@ def _children(pid: int) -> list[int]:
 
 
 def stack_processes(layout: Layout) -> dict[int, str]:
-    """pid -> role for every process of the running stack (the pid files and all their descendants)."""
-    roots = []
-    for pid_file in sorted(layout.pids_dir.glob("*.pid")):
+    """pid -> role for every process of the running stack: the pid files (function workers under ``workers/``, named
+    after their function) and all their descendants."""
+    roles: dict[int, str] = {}
+    for pid_file in sorted(layout.pids_dir.rglob("*.pid")):
         try:
-            roots.append(int(pid_file.read_text().strip()))
+            pid = int(pid_file.read_text().strip())
         except (OSError, ValueError):
             continue
+        if pid_file.parent.name == "workers":
+            roles[pid] = "worker:" + pid_file.stem.rsplit("-", 1)[0]
+        else:
+            roles[pid] = pid_file.stem
+    todo = list(roles)
     seen: dict[int, str] = {}
-    todo = list(roots)
     while todo:
         pid = todo.pop()
         if pid in seen or not Path(f"/proc/{pid}").exists():
             continue
-        seen[pid] = _name(pid)
+        seen[pid] = roles.get(pid) or _name(pid)
         todo.extend(_children(pid))
     return seen
 
@@ -92,7 +97,7 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
     after = _snapshot(stack_processes(layout) | pids)
     by_role: dict[str, float] = {}
     for pid, role in pids.items():
-        key = "worker:" + role.split(":", 1)[1].split("-")[0] if role.startswith("worker:") else role
+        key = role
         by_role[key] = by_role.get(key, 0.0) + max(0.0, after.get(pid, 0.0) - before.get(pid, 0.0))
     cpu = {role: round(seconds_used / wall, 3) for role, seconds_used in sorted(by_role.items())}
     cpu["generator (vegeta + signer)"] = report["generator_cpu"]["share_of_one_core"]
@@ -115,6 +120,9 @@ def ladder(rates: list[float], seconds: float, pause: float = 5.0) -> dict[str, 
     layout = Layout.default()
     if not layout.stack_json.is_file():
         raise SystemExit("no local stack: run `make up` first (with your WEBHOOKDEV_*_PORT variables)")
+    # Unmeasured warm-up: start every function's workers (a cold worker on a busy machine can take seconds).
+    step(10.0, 10.0, layout)
+    time.sleep(pause)
     steps = []
     for rate in rates:
         steps.append(step(rate, seconds, layout))
