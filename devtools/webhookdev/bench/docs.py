@@ -176,15 +176,18 @@ def _knee(bench: dict[str, Any]) -> list[str]:
         f"Rate ladder, {section['step_seconds']:g} s per step; knee **{section['knee_per_minute']:,}/min**. "
         "CPU in cores (1.0 = one core busy) per process of the stack during each step:",
         "",
-        "| offered | achieved | ok | p50 / p99 from schedule | CPU by process |",
-        "|---|---|---|---|---|",
+        "| offered | achieved | ok | p50 / p99 from schedule | CPU by process | stage p50 / p99 |",
+        "|---|---|---|---|---|---|",
     ]
     for s in section["steps"]:
         sched = s["latency_from_schedule_ms"]
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in s["cpu_cores_by_process"].items())
+        stages = ", ".join(
+            f"{k} {v.get('p50', 0):.0f} / {v.get('p99', 0):.0f} ms" for k, v in s.get("stage_latency_ms", {}).items()
+        )
         lines.append(
             f"| {s['offered_per_s']:g}/s | {s['achieved_per_s']:.1f}/s | {s['ok']}/{s['requests']} "
-            f"| {sched.get('p50', 0):.0f} / {sched.get('p99', 0):.0f} ms | {cpu} |"
+            f"| {sched.get('p50', 0):.0f} / {sched.get('p99', 0):.0f} ms | {cpu} | {stages or '—'} |"
         )
     return [*lines, ""]
 

@@ -16,10 +16,12 @@ import argparse
 import json
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from webhookdev.bench import load
+from webhookdev.loadtest import percentile
 from webhookdev.local.settings import Layout
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -82,6 +84,52 @@ def stack_processes(layout: Layout) -> dict[int, str]:
     return seen
 
 
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {f"p{p}": round(percentile(values, p), 1) for p in (50, 99)} | {"n": len(values)}
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    out = []
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def stage_latencies(layout: Layout, start: float, end: float) -> dict[str, dict[str, float]]:
+    """Per request stage, from the stack's own logs in [start, end]: the gateway's total (access log ``latencyMs``,
+    which includes waiting for a free worker), each function's handler duration (``platform.report``)."""
+
+    def within(stamp: str) -> bool:
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return False
+        return start - 1 <= moment <= end + 1
+
+    stages: dict[str, list[float]] = {}
+    for entry in _lines(layout.logs_dir / "api-gateway.log"):
+        if within(str(entry.get("requestTime", ""))) and isinstance(entry.get("latencyMs"), int | float):
+            stages.setdefault("gateway total", []).append(float(entry["latencyMs"]))
+    for path in sorted(layout.logs_dir.glob("*.log")):
+        for entry in _lines(path):
+            record = entry.get("record") or {}
+            if entry.get("type") == "platform.report" and within(str(entry.get("time", ""))):
+                stages.setdefault(f"handler {record.get('functionName', path.stem)}", []).append(
+                    float(record.get("durationMs", 0.0))
+                )
+    return {name: _percentiles(values) for name, values in sorted(stages.items())}
+
+
 def _snapshot(pids: dict[int, str]) -> dict[int, float]:
     return {pid: _cpu_seconds(pid) for pid in pids}
 
@@ -91,6 +139,7 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
     pids = stack_processes(layout)
     before = _snapshot(pids)
     started = time.monotonic()
+    wall_start = time.time()
     args = load.build_parser().parse_args(["--rate", f"{rate:g}", "--duration", f"{seconds:g}"])
     report = load.run_load(args)
     wall = time.monotonic() - started
@@ -100,6 +149,7 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
         key = role
         by_role[key] = by_role.get(key, 0.0) + max(0.0, after.get(pid, 0.0) - before.get(pid, 0.0))
     cpu = {role: round(seconds_used / wall, 3) for role, seconds_used in sorted(by_role.items())}
+    time.sleep(2)  # let the log pumps flush
     cpu["generator (vegeta + signer)"] = report["generator_cpu"]["share_of_one_core"]
     p99 = report.get("latency_from_schedule_ms", {}).get("p99", float("inf"))
     holds = report["ok"] == report["requests"] > 0 and report["achieved_per_s"] >= 0.95 * rate and p99 < P99_GOAL_MS
@@ -111,6 +161,7 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
         "latency_ms": report.get("latency_ms", {}),
         "latency_from_schedule_ms": report.get("latency_from_schedule_ms", {}),
         "cpu_cores_by_process": cpu,
+        "stage_latency_ms": stage_latencies(layout, wall_start, wall_start + wall),
         "holds": holds,
     }
 
@@ -150,6 +201,8 @@ def render(result: dict[str, Any]) -> str:
             f" {'holds' if s['holds'] else 'BREAKS'}"
         )
         lines.append(f"      CPU cores: {cpu}")
+        stages = ", ".join(f"{k} {v.get('p50', 0):.0f}/{v.get('p99', 0):.0f}" for k, v in s["stage_latency_ms"].items())
+        lines.append(f"      stage p50/p99 ms: {stages}")
     lines.append(f"  knee: {result['knee_per_s']:g}/s = {result['knee_per_minute']:,}/min")
     return "\n".join(lines)
 
