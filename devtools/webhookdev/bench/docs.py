@@ -315,6 +315,7 @@ def render(bench: dict[str, Any], capacity: dict[str, Any]) -> str:
 def write(bench: dict[str, Any] | None = None) -> None:
     """Recompute the capacity model, then rewrite capacity.json and the page."""
     bench = bench if bench is not None else (json.loads(BENCH_JSON.read_text()) if BENCH_JSON.is_file() else {})
+    bench = json.loads(json.dumps(bench, sort_keys=True))  # render exactly what bench.json (sorted keys) holds
     capacity = capacity_all()
     CAPACITY_JSON.parent.mkdir(parents=True, exist_ok=True)
     CAPACITY_JSON.write_text(json.dumps(capacity, indent=2, sort_keys=True) + "\n")
