@@ -173,7 +173,8 @@ def _knee(bench: dict[str, Any]) -> list[str]:
     lines = [
         "## Local stack throughput",
         "",
-        f"Rate ladder, {section['step_seconds']:g} s per step; knee **{section['knee_per_minute']:,}/min**. "
+        f"Rate ladder, {section['step_seconds']:g} s per step, {section.get('max_workers_per_function', 2)} workers "
+        f"per function; knee **{section['knee_per_minute']:,}/min**. "
         "CPU in cores (1.0 = one core busy) per process of the stack during each step:",
         "",
         "| offered | achieved | ok | p50 / p99 from schedule | CPU by process | stage p50 / p99 |",

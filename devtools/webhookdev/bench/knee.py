@@ -181,8 +181,10 @@ def ladder(rates: list[float], seconds: float, pause: float = 5.0) -> dict[str, 
             break
         time.sleep(pause)  # let the async queue drain before the next step
     held = [s["offered_per_s"] for s in steps if s["holds"]]
+    runtime = json.loads(layout.runtime_json.read_text()) if layout.runtime_json.is_file() else {}
     return {
         "step_seconds": seconds,
+        "max_workers_per_function": runtime.get("max_workers_per_function"),
         "steps": steps,
         "knee_per_s": max(held) if held else 0.0,
         "knee_per_minute": round(max(held) * 60) if held else 0,
@@ -191,7 +193,10 @@ def ladder(rates: list[float], seconds: float, pause: float = 5.0) -> dict[str, 
 
 
 def render(result: dict[str, Any]) -> str:
-    lines = [f"local stack throughput ({result['step_seconds']:g} s per step)"]
+    lines = [
+        f"local stack throughput ({result['step_seconds']:g} s per step, "
+        f"{result.get('max_workers_per_function')} workers per function)"
+    ]
     for s in result["steps"]:
         sched = s["latency_from_schedule_ms"]
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in s["cpu_cores_by_process"].items())
