@@ -177,8 +177,9 @@ def analyse(vegeta: Path, results_path: Path, rate: float) -> dict[str, Any]:
     return out
 
 
-def reconcile(target: Target, providers: Sequence[str], start: int, end: int) -> dict[str, Any]:
-    """``webhookctl reconcile --provider P --start T --end T --json`` for each provider (helper ``lost``'s command)."""
+def reconcile(target: Target, providers: Sequence[str], start: int, end: int, grace: int = 30) -> dict[str, Any]:
+    """``webhookctl reconcile --provider P --start T --end T --json`` for each provider (helper ``lost``'s command);
+    keeps each summary, and says whether nothing was lost (no missing or still-pending payload, exit code 0)."""
     webhookctl = repo_root() / "devtools" / "bin" / "webhookctl"
     out: dict[str, Any] = {}
     for provider in providers:
@@ -192,6 +193,8 @@ def reconcile(target: Target, providers: Sequence[str], start: int, end: int) ->
                 str(start),
                 "--end",
                 str(end),
+                "--grace",
+                str(grace),
                 "--json",
                 "--target",
                 target.name,
@@ -202,12 +205,18 @@ def reconcile(target: Target, providers: Sequence[str], start: int, end: int) ->
             check=False,
         )
         try:
-            out[provider] = json.loads(result.stdout) if result.stdout.strip() else {}
+            report = json.loads(result.stdout) if result.stdout.strip() else {}
         except json.JSONDecodeError:
-            out[provider] = {"output": result.stdout[-2000:]}
-        out[provider]["exit_code"] = result.returncode
-        if result.returncode != 0 and result.stderr:
-            out[provider]["stderr"] = result.stderr.strip()[-500:]
+            report = {}
+        summary = report.get("summary", {}) if isinstance(report, dict) else {}
+        out[provider] = {"exit_code": result.returncode, "summary": summary}
+        if result.returncode not in (0, 1) and result.stderr:
+            out[provider]["error"] = result.stderr.strip()[-500:]
+    out["zero_loss"] = all(
+        v["exit_code"] == 0 and v["summary"].get("missing", 1) == 0 and v["summary"].get("pending", 1) == 0
+        for v in out.values()
+        if isinstance(v, dict)
+    )
     return out
 
 
