@@ -234,6 +234,7 @@ def cost_per_million(
     api: str = "rest",
     api_logging_level: str | None = None,
     sampling_rate: float | None = None,
+    record_ttl_days: float | None = None,
 ) -> dict[str, float]:
     """USD per million webhooks (the 10,000/min mix), one entry per cost item. Storage is for the whole retention."""
     mix = scenarios(variables)["10k_per_minute"]
@@ -254,7 +255,8 @@ def cost_per_million(
     processed = weighted("processed_median")
     retention_months_raw = float(variables["raw_payload_retention_days"]) / 30
     retention_months_log = float(variables["transaction_log_retention_days"]) / 30
-    ttl_months = 2557 / 30 if variables.get("transaction_ttl_attribute") else 120.0
+    # The processor's TTL: RECORD_TTL_DAYS, 7 years by default; without a TTL attribute, priced as 10 years.
+    ttl_months = (record_ttl_days or 2557) / 30 if variables.get("transaction_ttl_attribute") else 120.0
     m = MILLION
     costs: dict[str, float] = {}
     costs["api_gateway"] = _usd(prices, f"api_gateway_{api}_per_million")
@@ -346,6 +348,12 @@ def alternatives(
             delivery="firehose",
         ),
         delta("one object per event (today's default) for comparison", "nothing", delivery="object_per_event"),
+        delta(
+            "DynamoDB records kept 1 year (processor RECORD_TTL_DAYS=365) instead of 7",
+            "the query API answers only the last year; older transactions stay in both S3 buckets (7 years) and "
+            "are re-processable from the raw archive",
+            record_ttl_days=365,
+        ),
         {
             "change": "GSI projection KEYS_ONLY or INCLUDE instead of ALL",
             "per_million": round(base, 2),
