@@ -42,7 +42,7 @@ def _env_workers(default: int) -> int:
     if not text:
         return default
     if not text.isdigit() or not 1 <= int(text) <= 32:
-        raise ValueError("WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION must be a whole number from 1 to 32")
+        raise StackError("WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION must be a whole number from 1 to 32")
     return int(text)
 
 
