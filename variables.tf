@@ -350,7 +350,7 @@ variable "api_throttling_burst_limit" {
 }
 
 variable "query_throttling_rate_limit" {
-  description = "Steady-state rps of the internal-query usage plan."
+  description = "Steady-state rps of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 100
 
@@ -361,7 +361,7 @@ variable "query_throttling_rate_limit" {
 }
 
 variable "query_throttling_burst_limit" {
-  description = "Burst of the internal-query usage plan."
+  description = "Burst of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 50
 
@@ -724,5 +724,32 @@ variable "processed_log_buffering" {
   validation {
     condition     = var.processed_log_buffering.size_mb >= 64 && var.processed_log_buffering.size_mb <= 128 && var.processed_log_buffering.interval_seconds >= 60 && var.processed_log_buffering.interval_seconds <= 900
     error_message = "processed_log_buffering needs 64 <= size_mb <= 128 and 60 <= interval_seconds <= 900."
+  }
+}
+
+variable "query_api_authorization" {
+  description = <<-EOT
+    How callers of GET /api/v1/transactions authenticate (decision 12, amended; docs/api.md): "AWS_IAM" (default, used
+    by dev, staging and prod) means SigV4 with the caller's AWS credentials, allowed by the query_api_invoke_policy_json
+    output; "API_KEY" means the internal-query API key as x-api-key (environments/local.tfvars keeps it). API keys
+    are for metering, not authentication, hence the default.
+  EOT
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "API_KEY"], var.query_api_authorization)
+    error_message = "query_api_authorization must be AWS_IAM or API_KEY."
+  }
+}
+
+variable "query_api_allowed_principals" {
+  description = "AWS_IAM mode only: IAM role/user/account-root ARNs that alone may call the query API, enforced by a REST API resource policy (webhook POSTs stay open). Empty (default): no resource policy; the callers' IAM policies decide."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.query_api_allowed_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", p))])
+    error_message = "query_api_allowed_principals must be IAM role, user or account-root ARNs."
   }
 }

@@ -127,4 +127,14 @@ run "environment_file" {
     condition     = var.environment != "local" || strcontains(module.validators["paypal"].environment_variables["PAYPAL_CERT_ALLOWED_HOSTS"], "localhost")
     error_message = "The local stack allows PayPal certificates from localhost."
   }
+
+  # Decision 12 (amended): SigV4 for the query API everywhere but the local stack, which keeps its API key.
+  assert {
+    condition = (
+      module.api_gateway.query_authorization == (var.environment == "local" ? "API_KEY" : "AWS_IAM") &&
+      alltrue([for m in values(module.api_gateway.query_methods) : m.authorization == (var.environment == "local" ? "CUSTOM" : "AWS_IAM")]) &&
+      (var.environment == "local") == (length(jsondecode(module.authorizer.environment_variables["QUERY_API_KEY_IDS"])) == 1)
+    )
+    error_message = "The query API uses AWS_IAM in dev, staging and prod, and the internal-query API key only in local."
+  }
 }

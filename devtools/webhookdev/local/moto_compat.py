@@ -25,12 +25,17 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   `!{timestamp:...}` from the arrival time), records are grouped per rendered prefix, and one object per group is
   written with Firehose's object name and `FileExtension`. A record that cannot be partitioned goes under the
   rendered `ErrorOutputPrefix`. There is no buffering: each call's records are delivered at once (docs/scaling.md).
+- S3 conditional PutObject (`If-None-Match: *`, `If-Match`): moto 5.2.5 honours the condition, but checks it and
+  stores the object in two steps with no lock, so under the threaded server two concurrent writers can both pass the
+  check and the second overwrites the first. S3 makes the check and the write one atomic step (decision 24's
+  write-once raw payloads rely on it); conditional puts are now serialised so moto does the same.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -46,6 +51,7 @@ def apply() -> list[str]:
         _apigateway_updates(),
         _apigateway_idempotent_create_stage(),
         _firehose_dynamic_partitioning(),
+        _s3_atomic_conditional_put(),
     ]
 
 
@@ -425,3 +431,25 @@ def _render(prefix: str, keys: dict[str, str], now: datetime, error_type: str) -
         return str(int(now.timestamp()))
 
     return _EXPRESSION.sub(value, prefix)
+
+
+_CONDITIONAL_PUT_LOCK = threading.Lock()
+
+
+def _s3_atomic_conditional_put() -> str:
+    from moto.s3 import responses  # noqa: PLC0415 - only the moto process imports moto
+
+    cls: Any = responses.S3Response
+    if getattr(cls, "_webhookdev_conditional_put_patch", False):
+        return "s3-atomic-conditional-put"
+    original = cls.put_object
+
+    def put_object(self: Any) -> Any:
+        if self.headers.get("If-None-Match") is None and self.headers.get("If-Match") is None:
+            return original(self)
+        with _CONDITIONAL_PUT_LOCK:
+            return original(self)
+
+    cls.put_object = put_object
+    cls._webhookdev_conditional_put_patch = True
+    return "s3-atomic-conditional-put"
