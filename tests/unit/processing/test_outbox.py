@@ -8,12 +8,14 @@ import json
 import logging
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from conftest import TABLE, async_event, create_table, rendered_event, sample_event
+from jsonschema import Draft7Validator
 from webhook_core.errors import ConfigurationError
 from webhook_core.outbox import (
     EVENT_SOURCE,
@@ -28,6 +30,9 @@ from webhookdev.local.streams import lambda_records
 from webhookdev.samples import load_sample
 
 BUS = "payment-webhooks-test-transactions"
+DETAIL_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[3] / "docs" / "events" / "transaction-record.schema.json").read_text()
+)
 PAN = "4111111111111111"
 
 
@@ -75,11 +80,14 @@ def stream_event(bus: dict[str, Any]) -> dict[str, Any]:
 
 
 def published(bus: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every event the subscriber queue received (the EventBridge envelope, detail parsed)."""
+    """Every event the subscriber queue received (the EventBridge envelope, detail parsed); each detail must match
+    the documented schema (docs/events/transaction-record.schema.json)."""
     received: list[dict[str, Any]] = []
     while True:
         messages = bus["sqs"].receive_message(QueueUrl=bus["queue_url"], MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
+            for event in received:
+                Draft7Validator(DETAIL_SCHEMA).validate(event["detail"])
             return received
         for message in messages:
             received.append(json.loads(message["Body"]))
