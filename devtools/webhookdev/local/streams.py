@@ -192,6 +192,7 @@ class StreamPoller:
         self._mappings: list[StreamMapping] = []
         self._mappings_read_at = -MAPPINGS_REFRESH_S
         self._stop = threading.Event()
+        self._last_error: str | None = None
 
     # ---- reading the deployment ---------------------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class StreamPoller:
             except Throttled:
                 position.retry_at = self._clock() + RETRY_DELAY_S
             except Exception as error:  # moto briefly unavailable, a stream gone: keep polling the others
-                self._sink.platform("streamPollError", uuid=mapping.uuid, error=repr(error))
+                self._report_error(repr(error), uuid=mapping.uuid)
                 position.retry_at = self._clock() + RETRY_DELAY_S
         return delivered
 
@@ -301,6 +302,7 @@ class StreamPoller:
 
     def _advance(self, mapping: StreamMapping, position: _Position, sequence: str) -> None:
         position.checkpoint = sequence
+        self._last_error = None  # progress: report the next error again
         position.attempts = 0
         position.retry_at = 0.0
         self._checkpoints.put(mapping, sequence)
@@ -345,6 +347,12 @@ class StreamPoller:
             self._sink.platform("streamBatchDropped", uuid=mapping.uuid, target=target, records=len(batch))
         self._advance(mapping, position, str(last["SequenceNumber"]))
 
+    def _report_error(self, error: str, **fields: Any) -> None:
+        """Log an error once until it changes (while moto starts, every poll fails the same way)."""
+        if error != self._last_error:
+            self._sink.platform("streamPollError", error=error, **fields)
+        self._last_error = error
+
     # ---- the loop -------------------------------------------------------------------------------------------------
 
     def run(self) -> threading.Thread:
@@ -353,7 +361,7 @@ class StreamPoller:
                 try:
                     delivered = self.poll_once()
                 except Exception as error:  # listing mappings failed (moto restarting): try again shortly
-                    self._sink.platform("streamPollError", error=repr(error))
+                    self._report_error(repr(error))
                     delivered = 0
                 self._stop.wait(POLL_INTERVAL_S if delivered else IDLE_INTERVAL_S)
 
