@@ -134,6 +134,7 @@ run "silent_loss_alarms" {
 
   assert {
     condition = (
+      aws_cloudwatch_metric_alarm.processor_event_age_near_max.namespace == "AWS/Lambda" &&
       aws_cloudwatch_metric_alarm.processor_event_age_near_max.metric_name == "AsyncEventAge" &&
       aws_cloudwatch_metric_alarm.processor_event_age_near_max.dimensions == tomap({ FunctionName = "webhook-processor" }) &&
       aws_cloudwatch_metric_alarm.processor_event_age_near_max.statistic == "Maximum" &&
@@ -152,7 +153,9 @@ run "silent_loss_alarms" {
       aws_cloudwatch_metric_alarm.processor_async_events_dropped.threshold == 0 &&
       aws_cloudwatch_metric_alarm.processor_async_events_dropped.comparison_operator == "GreaterThanThreshold" &&
       aws_cloudwatch_metric_alarm.processor_async_events_dropped.treat_missing_data == "notBreaching" &&
+      aws_cloudwatch_metric_alarm.processor_dead_letter_errors.namespace == "AWS/Lambda" &&
       aws_cloudwatch_metric_alarm.processor_dead_letter_errors.metric_name == "DeadLetterErrors" &&
+      aws_cloudwatch_metric_alarm.processor_dead_letter_errors.treat_missing_data == "notBreaching" &&
       aws_cloudwatch_metric_alarm.processor_dead_letter_errors.dimensions == tomap({ FunctionName = "webhook-processor" }) &&
       aws_cloudwatch_metric_alarm.processor_dead_letter_errors.threshold == 0
     )
@@ -331,7 +334,10 @@ run "outbox" {
   assert {
     condition = (
       aws_sqs_queue.outbox_failures[0].sqs_managed_sse_enabled &&
+      aws_cloudwatch_metric_alarm.outbox_iterator_age[0].namespace == "AWS/Lambda" &&
       aws_cloudwatch_metric_alarm.outbox_iterator_age[0].metric_name == "IteratorAge" &&
+      aws_cloudwatch_metric_alarm.outbox_iterator_age[0].treat_missing_data == "notBreaching" &&
+      aws_cloudwatch_metric_alarm.outbox_failed_batches[0].namespace == "AWS/SQS" &&
       aws_cloudwatch_metric_alarm.outbox_iterator_age[0].dimensions == tomap({ FunctionName = "webhook-outbox" }) &&
       aws_cloudwatch_metric_alarm.outbox_iterator_age[0].threshold == 900000 &&
       aws_cloudwatch_metric_alarm.outbox_failed_batches[0].metric_name == "ApproximateNumberOfMessagesVisible" &&
