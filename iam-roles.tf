@@ -57,6 +57,14 @@ data "aws_iam_policy_document" "validator" {
     resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
   }
 
+  # Write-once raw payloads (decision 24): when the conditional put finds the key taken, the validator reads the
+  # stored body to tell an identical redelivery (success) from a different body (kept beside it).
+  statement {
+    sid       = "CompareStoredRawPayloads"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
+  }
+
   statement {
     sid       = "ReadOwnSigningSecret"
     actions   = ["secretsmanager:GetSecretValue"]
@@ -67,6 +75,17 @@ data "aws_iam_policy_document" "validator" {
     sid       = "InvokeProcessorAsync"
     actions   = ["lambda:InvokeFunction"]
     resources = [module.processor.function_arn]
+  }
+
+  # SSE-KMS on the raw bucket (optional): a put needs a data key from the customer-managed key, and the write-once
+  # check (rawstore.put_once) reads an existing object back to compare it with a redelivery, which needs Decrypt.
+  dynamic "statement" {
+    for_each = var.raw_payloads_kms_key_arn == null ? [] : [var.raw_payloads_kms_key_arn]
+    content {
+      sid       = "EncryptRawPayloads"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
   }
 }
 
@@ -115,6 +134,15 @@ data "aws_iam_policy_document" "processor" {
     sid       = "ReadLargeRawPayloads"
     actions   = ["s3:GetObject"]
     resources = ["${module.raw_payloads_bucket.bucket_arn}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.raw_payloads_kms_key_arn == null ? [] : [var.raw_payloads_kms_key_arn]
+    content {
+      sid       = "DecryptRawPayloads"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
   }
 
   # Lambda's async dead_letter_config sends with the function's own role.
@@ -192,6 +220,17 @@ data "aws_iam_policy_document" "authorizer" {
     resources = [
       for id in values(module.api_gateway.webhook_api_key_ids) : "arn:${local.partition}:apigateway:${local.region}::/apikeys/${id}"
     ]
+  }
+
+  # API_KEY mode: the internal-query key, the only key that opens the query routes.
+  dynamic "statement" {
+    for_each = module.api_gateway.query_api_key_id == null ? [] : [module.api_gateway.query_api_key_id]
+
+    content {
+      sid       = "ReadQueryApiKey"
+      actions   = ["apigateway:GET"]
+      resources = ["arn:${local.partition}:apigateway:${local.region}::/apikeys/${statement.value}"]
+    }
   }
 }
 

@@ -113,9 +113,9 @@ variable "stripe_tolerance_seconds" {
 }
 
 variable "paypal_cert_allowed_hosts" {
-  description = "Comma-separated hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS, passed as is); https only is enforced in code."
+  description = "Comma-separated hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS). The code enforces https, port 443 and no query; sandbox hosts listed here are dropped unless paypal_trust_sandbox is on (docs/security.md)."
   type        = string
-  default     = "api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com"
+  default     = "api.paypal.com,api-m.paypal.com"
 
   validation {
     condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?(,[a-z0-9.-]+(:[0-9]+)?)*$", var.paypal_cert_allowed_hosts))
@@ -350,7 +350,7 @@ variable "api_throttling_burst_limit" {
 }
 
 variable "query_throttling_rate_limit" {
-  description = "Steady-state rps of the internal-query usage plan."
+  description = "Steady-state rps of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 100
 
@@ -361,7 +361,7 @@ variable "query_throttling_rate_limit" {
 }
 
 variable "query_throttling_burst_limit" {
-  description = "Burst of the internal-query usage plan."
+  description = "Burst of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 50
 
@@ -800,5 +800,73 @@ variable "outbox_iterator_age_alarm_ms" {
   validation {
     condition     = var.outbox_iterator_age_alarm_ms >= 60000 && var.outbox_iterator_age_alarm_ms < 86400000
     error_message = "outbox_iterator_age_alarm_ms must be at least 60000 (1 minute) and below 86400000 (the stream's 24 h retention)."
+  }
+}
+
+variable "query_api_authorization" {
+  description = <<-EOT
+    How callers of GET /api/v1/transactions authenticate (decision 12, amended; docs/api.md): "AWS_IAM" (default, used
+    by dev, staging and prod) means SigV4 with the caller's AWS credentials, allowed by the query_api_invoke_policy_json
+    output; "API_KEY" means the internal-query API key as x-api-key (environments/local.tfvars keeps it). API keys
+    are for metering, not authentication, hence the default.
+  EOT
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "API_KEY"], var.query_api_authorization)
+    error_message = "query_api_authorization must be AWS_IAM or API_KEY."
+  }
+}
+
+variable "query_api_allowed_principals" {
+  description = "AWS_IAM mode only: IAM role/user/account-root ARNs that alone may call the query API, enforced by a REST API resource policy (webhook POSTs stay open). Empty (default): no resource policy; the callers' IAM policies decide."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.query_api_allowed_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", p))])
+    error_message = "query_api_allowed_principals must be IAM role, user or account-root ARNs."
+  }
+}
+
+# --- Hostile traffic and card data (issue 8, docs/security.md) --------------------------------------------------------
+
+variable "paypal_ipn_receivers" {
+  description = "Our PayPal merchant account ids and/or primary e-mails (PAYPAL_IPN_RECEIVERS, comma-joined). A PayPal-verified IPN whose receiver_id, receiver_email and business match none of them is acknowledged but never booked (decision 25). Empty: every IPN is refused with a 5xx (fail closed, PayPal retries) until this is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.paypal_ipn_receivers : can(regex("^[^,\\s]+$", r))])
+    error_message = "paypal_ipn_receivers entries must be non-empty and hold no comma or whitespace."
+  }
+}
+
+variable "paypal_trust_sandbox" {
+  description = "Trust PayPal sandbox signing certificates (sandbox hosts and subject CN). Ignored in prod: anyone can get a sandbox webhook signed by PayPal. Set it in dev and staging only."
+  type        = bool
+  default     = false
+}
+
+variable "paypal_transmission_tolerance_seconds" {
+  description = "Maximum age of PAYPAL-TRANSMISSION-TIME on a REST webhook (PAYPAL_TRANSMISSION_TOLERANCE_SECONDS). The default, 4 days, covers PayPal's retries over 3 days plus a day of margin; replays older than this are refused with 401."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.paypal_transmission_tolerance_seconds >= 300 && var.paypal_transmission_tolerance_seconds <= 1209600
+    error_message = "paypal_transmission_tolerance_seconds must be between 300 (5 minutes) and 1209600 (14 days)."
+  }
+}
+
+variable "raw_payloads_kms_key_arn" {
+  description = "Optional customer-managed KMS key for the raw payloads bucket (SSE-KMS, bucket key on). null keeps the mandated SSE-S3. With a key, the validators get kms:GenerateDataKey and the processor kms:Decrypt on it; see docs/security.md for the PCI DSS v4 3.5.1.2 trade-off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.raw_payloads_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.raw_payloads_kms_key_arn))
+    error_message = "raw_payloads_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or null."
   }
 }

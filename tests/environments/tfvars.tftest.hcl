@@ -137,4 +137,14 @@ run "environment_file" {
     condition     = length(module.outbox) == 1 && length(aws_lambda_event_source_mapping.outbox) == 1
     error_message = "Every environment publishes new records to its event bus (the local stack too, for the e2e test)."
   }
+
+  # Decision 12 (amended): SigV4 for the query API everywhere but the local stack, which keeps its API key.
+  assert {
+    condition = (
+      module.api_gateway.query_authorization == (var.environment == "local" ? "API_KEY" : "AWS_IAM") &&
+      alltrue([for m in values(module.api_gateway.query_methods) : m.authorization == (var.environment == "local" ? "CUSTOM" : "AWS_IAM")]) &&
+      (var.environment == "local") == (length(jsondecode(module.authorizer.environment_variables["QUERY_API_KEY_IDS"])) == 1)
+    )
+    error_message = "The query API uses AWS_IAM in dev, staging and prod, and the internal-query API key only in local."
+  }
 }

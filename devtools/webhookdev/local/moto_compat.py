@@ -21,11 +21,16 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
 - DynamoDB stream event source mappings: on every write moto pushes the stream to the mapped function itself, through
   Docker (an ImportError without it, failing the write), and then forgets the stream records. The push is turned off:
   the local runtime polls the stream as Lambda does (`streams`), and the records stay readable with GetRecords.
+- S3 conditional PutObject (`If-None-Match: *`, `If-Match`): moto 5.2.5 honours the condition, but checks it and
+  stores the object in two steps with no lock, so under the threaded server two concurrent writers can both pass the
+  check and the second overwrites the first. S3 makes the check and the write one atomic step (decision 24's
+  write-once raw payloads rely on it); conditional puts are now serialised so moto does the same.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 
@@ -39,6 +44,7 @@ def apply() -> list[str]:
         _apigateway_updates(),
         _apigateway_idempotent_create_stage(),
         _dynamodb_stream_push_off(),
+        _s3_atomic_conditional_put(),
     ]
 
 
@@ -318,3 +324,25 @@ def _same_stage(stage: Any, deployment_id: str, request: dict[str, Any]) -> bool
         and (stage.description or "") == (request.get("description") or "")
         and bool(stage.tracing_enabled) == bool(request.get("tracing_enabled"))
     )
+
+
+_CONDITIONAL_PUT_LOCK = threading.Lock()
+
+
+def _s3_atomic_conditional_put() -> str:
+    from moto.s3 import responses  # noqa: PLC0415 - only the moto process imports moto
+
+    cls: Any = responses.S3Response
+    if getattr(cls, "_webhookdev_conditional_put_patch", False):
+        return "s3-atomic-conditional-put"
+    original = cls.put_object
+
+    def put_object(self: Any) -> Any:
+        if self.headers.get("If-None-Match") is None and self.headers.get("If-Match") is None:
+            return original(self)
+        with _CONDITIONAL_PUT_LOCK:
+            return original(self)
+
+    cls.put_object = put_object
+    cls._webhookdev_conditional_put_patch = True
+    return "s3-atomic-conditional-put"
