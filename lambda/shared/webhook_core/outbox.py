@@ -96,11 +96,14 @@ def _decimal_text(value: Any) -> str | None:
     return _text(value)
 
 
-def event_detail(image: Mapping[str, Any], *, replaces_failed_record: bool = False) -> dict[str, Any]:
+def event_detail(stored: Mapping[str, Any], *, replaces_failed_record: bool = False) -> dict[str, Any]:
     """The event's ``detail`` (schema: docs/events/transaction-record.schema.json), masked like every stored value.
 
-    Numbers that must stay exact (``amount``, ``timestamp``, ``processed_at``) are decimal strings, never floats.
+    Numbers that must stay exact (``amount``, ``timestamp``, ``processed_at``) are decimal strings, never floats. The
+    stored values are masked again *before* numbers become strings: ``mask`` leaves ``Decimal`` alone, while the
+    string of a millisecond time (``"1795769005.123"``, 13 digits) would look like a card number to it.
     """
+    image: Mapping[str, Any] = mask(dict(stored))
     amount = image.get("amount")
     currency = _text(image.get("currency"))
     timestamp = image.get("timestamp")
@@ -127,8 +130,7 @@ def event_detail(image: Mapping[str, Any], *, replaces_failed_record: bool = Fal
         "metadata": {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, Mapping) else {},
         "replaces_failed_record": replaces_failed_record,
     }
-    masked: dict[str, Any] = mask(detail)
-    return masked
+    return detail
 
 
 class OutboxPublisher:

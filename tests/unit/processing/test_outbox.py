@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from webhook_core.outbox import (
     publication,
 )
 from webhook_core.processing import Processor
+from webhook_core.providers import get_normalizer
+from webhook_core.records import TransactionRecord
 from webhookdev.local.streams import lambda_records
 from webhookdev.samples import load_sample
 
@@ -151,15 +153,20 @@ def test_updates_and_removals_are_not_published(bus: dict[str, Any]) -> None:
 def test_failed_record_is_published_as_record_failed_and_its_repair_once_more(bus: dict[str, Any]) -> None:
     body = json.loads(load_sample("stripe", "payment_intent_succeeded"))
     body["data"]["object"]["currency"] = "zzz"
-    [failed] = processor_for(bus).process(async_event("stripe", json.dumps(body).encode(), "application/json"))
-    # A replay after a fix repairs the record in place (same key): a MODIFY from failed to processed.
-    bus["dynamodb"].update_item(
-        TableName=TABLE,
-        Key={"transaction_id": {"S": failed.transaction_id}, "timestamp": {"N": str(failed.timestamp)}},
-        UpdateExpression="SET #s = :p, amount = :a, currency = :c REMOVE failure_reason",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":p": {"S": "processed"}, ":a": {"N": "20"}, ":c": {"S": "USD"}},
-    )
+    event = async_event("stripe", json.dumps(body).encode(), "application/json")
+    [failed] = processor_for(bus).process(event)
+
+    def fixed_normalizer(provider: str, parsed: Mapping[str, Any]) -> list[TransactionRecord]:
+        """The normalizer after a fix that reads this currency (here: as USD)."""
+        repaired = json.loads(json.dumps(parsed))
+        repaired["data"]["object"]["currency"] = "usd"
+        records: list[TransactionRecord] = get_normalizer(provider)(repaired)
+        return records
+
+    # The replay after the fix: the processor replaces the failed record under the same key, a MODIFY.
+    fixed = Processor(dynamodb=bus["dynamodb"], s3=bus["s3"], logger=Logger(service="test"), normalize=fixed_normalizer)
+    [replayed] = fixed.process(event)
+    assert (replayed.transaction_id, replayed.timestamp) == (failed.transaction_id, failed.timestamp)
 
     build_lambda_handler()(stream_event(bus), None)
 
