@@ -214,7 +214,8 @@ def _firehose(
     GB and by delivered object, and the JQ hours of the partition-key extraction."""
     m = MILLION
     record_gb = math.ceil(processed_bytes / 5120) * 5120 * m / 1e9
-    buffer = float(variables.get("firehose_buffering_interval_seconds") or assumptions.firehose_buffer_seconds)
+    buffering = variables.get("processed_log_buffering") or {}
+    buffer = float(buffering.get("interval_seconds") or assumptions.firehose_buffer_seconds)
     objects = partitions_per_interval * seconds / buffer
     return (
         record_gb * _usd(prices, "firehose_ingest_gb")
