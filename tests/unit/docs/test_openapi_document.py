@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 from referencing.exceptions import Unresolvable
 from webhook_core import query
@@ -30,7 +30,7 @@ def _load(path: Path = DOCUMENT) -> dict[str, Any]:
 
 
 def _validate(document: dict[str, Any], path: Path = DOCUMENT) -> None:
-    validate(document, base_uri=path.resolve().as_uri())  # type: ignore[arg-type]
+    validate(document, base_uri=path.resolve().as_uri())
 
 
 def test_openapi_document_is_valid_openapi_3_0_with_its_external_refs() -> None:
@@ -45,7 +45,7 @@ def test_validator_rejects_a_document_whose_schema_ref_points_nowhere(tmp_path: 
     copy = tmp_path / "docs" / "openapi.yaml"
     copy.parent.mkdir()
     copy.write_text(DOCUMENT.read_text(encoding="utf-8").replace("stripe-webhook.json", "no-such.json"))
-    with pytest.raises(Unresolvable, match="no-such.json"):
+    with pytest.raises(Unresolvable, match=r"no-such\.json"):
         _validate(_load(copy), copy)
 
 
