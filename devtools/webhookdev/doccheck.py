@@ -11,7 +11,8 @@ Checks, each with a name (``--only`` / ``--enforce`` take these):
 * ``tfoutputs``  every ``tofu output [-raw] x`` and every name in a column headed "output" is a Terraform output;
 * ``envvars``    every backticked ALL_CAPS_NAME (or ``NAME=value``) occurs as a whole word in the code;
 * ``metrics``    every backticked CamelCase name on a line (or table column) about metrics or alarms is a string
-  literal in the code (a metric that nothing emits, or an alarm that Terraform does not create, is a finding);
+  literal in the code (a metric that nothing emits, or an alarm that Terraform does not create, is a finding), and
+  every name in a table column headed "filter ..." is a metric filter that Terraform creates;
 * ``alarms``     every backticked hyphenated name on a line about alarms matches an ``alarm_name`` template;
 * ``mermaid``    every ``mermaid`` fence parses with mermaid's own parser (node + jsdom, see mermaid_parse.mjs).
 
@@ -67,6 +68,8 @@ ENFORCED: tuple[str, ...] = (
 
 CODE_DIRS = ("lambda", "devtools", "modules", "environments", "schemas", "tests")
 CODE_SUFFIXES = {".py", ".tf", ".tfvars", ".sh", ".json", ".mjs", ".toml", ".env", ".hcl", ""}
+# The checker and its tests name wrong facts on purpose; they must not make those facts "exist in the code".
+SELF_REFERENTIAL = ("devtools/webhookdev/doccheck.py", "tests/unit/docs/")
 GENERATED_ROOTS = {".local", "build", ".terraform"}  # created by make up / make build: not in a checkout
 # Bare file names (no directory) are classified as paths only with these endings; `*.json` alone is too often a
 # payload or an S3 object in the prose.
@@ -239,7 +242,8 @@ class Repo:
         parts.append((self.root / "Makefile").read_text(encoding="utf-8"))
         for top in CODE_DIRS:
             for path, text in self._read(f"{top}/**/*"):
-                if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                own = path.relative_to(self.root).as_posix().startswith(SELF_REFERENTIAL)
+                if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts and not own:
                     parts.append(text)
         return "\n".join(parts)
 
@@ -247,13 +251,20 @@ class Repo:
     def string_literals(self) -> set[str]:
         return set(re.findall(r"[\"']([A-Za-z0-9_.\-]+)[\"']", self.code_text))
 
-    def _templates(self, attribute: str) -> list[re.Pattern[str]]:
-        """`attribute = "..."` strings of every .tf file as patterns: ${...} matches any name part, and a leading
-        ${local.name}- is optional (the docs often give names without the deployment prefix)."""
-        found = re.compile(rf'\b{attribute}\s*=\s*"([^"]+)"')
-        names = {n for _, text in self._read("**/*.tf") for n in found.findall(text)}
+    def _templates(self, attribute: str, resource_type: str | None = None) -> list[re.Pattern[str]]:
+        """`attribute = "..."` strings of the .tf files (of one resource type, if given) as patterns: ${...} matches
+        any name part, and a leading ${local.name}- is optional (the docs often give names without the deployment
+        prefix). A name made only of interpolations would match anything, so it is left out."""
+        found = re.compile(rf'^\s*{attribute}\s*=\s*"([^"]+)"', re.MULTILINE)
+        block = re.compile(rf'^resource "{resource_type}" "\w+" \{{\n(.*?)^\}}', re.MULTILINE | re.DOTALL)
+        texts = [text for _, text in self._read("**/*.tf")]
+        if resource_type is not None:
+            texts = [body for text in texts for body in block.findall(text)]
+        names = {n for text in texts for n in found.findall(text)}
         patterns = []
         for name in sorted(names):
+            if not re.sub(r"\$\{[^}]*\}|[^a-z0-9]", "", name.lower()):
+                continue
             body = re.sub(r"^\$\{local\.name\}-", "", name)
             regex = "[a-z0-9-]+".join(re.escape(part) for part in re.split(r"\$\{[^}]*\}", body))
             patterns.append(re.compile(f"(?:[a-z0-9<>-]+-)?{regex}" if body != name else regex))
@@ -266,6 +277,10 @@ class Repo:
     @cached_property
     def name_templates(self) -> list[re.Pattern[str]]:
         return self._templates("name")
+
+    @cached_property
+    def metric_filter_templates(self) -> list[re.Pattern[str]]:
+        return self._templates("name", "aws_cloudwatch_log_metric_filter")
 
     @cached_property
     def class_names(self) -> set[str]:
@@ -398,7 +413,12 @@ def _check_envvar(span: Span, repo: Repo, report: Report) -> bool:
 
 def _check_metric(span: Span, repo: Repo, report: Report) -> bool:
     column = span.column_header or ""
-    about = any(w in span.context for w in ("metric", "alarm")) or column in {"metric", "alarm"}
+    if "filter" in column and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", span.text):  # a metric filter's name
+        report.checked["metrics"] += 1
+        if not any(t.fullmatch(span.text) for t in repo.metric_filter_templates):
+            report.add("metrics", span, span.text, "in a metric filter column, but Terraform creates no such filter")
+        return True
+    about = any(w in span.context or w in column for w in ("metric", "alarm"))
     if not (about and CAMEL.fullmatch(span.text)):
         return False
     report.checked["metrics"] += 1
