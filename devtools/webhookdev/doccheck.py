@@ -566,6 +566,7 @@ def _print(report: Report, enforced: Sequence[str], show_unclassified: bool) -> 
     if show_unclassified:
         for text, count in Counter(span.text for span in report.unclassified).most_common():
             print(f"  unclassified x{count}: `{text}`")
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
