@@ -14,6 +14,7 @@ Checks, each with a name (``--only`` / ``--enforce`` take these):
   literal in the code (a metric that nothing emits, or an alarm that Terraform does not create, is a finding), and
   every name in a table column headed "filter ..." is a metric filter that Terraform creates;
 * ``alarms``     every backticked hyphenated name on a line about alarms matches an ``alarm_name`` template;
+* ``loggroups``  every backticked ``/aws/...`` log group name matches a ``"/aws/..."`` name in the Terraform;
 * ``mermaid``    every ``mermaid`` fence parses with mermaid's own parser (node + jsdom, see mermaid_parse.mjs).
 
 Extraction is deliberately conservative: a backticked span is classified only when its shape or its context says
@@ -50,6 +51,7 @@ CHECKS = (
     "envvars",
     "metrics",
     "alarms",
+    "loggroups",
     "mermaid",
 )
 # The checks that pass on today's docs and are enforced in `make test` (run-tests stage `docs`). The others report
@@ -279,6 +281,14 @@ class Repo:
         return self._templates("name")
 
     @cached_property
+    def log_group_templates(self) -> list[re.Pattern[str]]:
+        names = {n for _, text in self._read("**/*.tf") for n in re.findall(r'"(/aws/[^"]+)"', text)}
+        return [
+            re.compile("[A-Za-z0-9_.-]+".join(re.escape(p) for p in re.split(r"\$\{[^}]*\}", name)))
+            for name in sorted(names)
+        ]
+
+    @cached_property
     def metric_filter_templates(self) -> list[re.Pattern[str]]:
         return self._templates("name", "aws_cloudwatch_log_metric_filter")
 
@@ -442,6 +452,15 @@ def _check_alarm(span: Span, repo: Repo, report: Report) -> bool:
     return True
 
 
+def _check_log_group(span: Span, repo: Repo, report: Report) -> bool:
+    if not re.fullmatch(r"/aws/\S+", span.text):
+        return False
+    report.checked["loggroups"] += 1
+    if not any(t.fullmatch(PLACEHOLDER.sub("x", span.text)) for t in repo.log_group_templates):
+        report.add("loggroups", span, span.text, "matches no log group name in the Terraform")
+    return True
+
+
 def _check_path(span: Span, repo: Repo, report: Report) -> bool:
     path = _path_candidate(span.text, repo)
     if path is None:
@@ -469,6 +488,7 @@ def check_span(span: Span, repo: Repo, report: Report) -> None:
             _check_envvar(span, repo, report),
             _check_metric(span, repo, report),
             _check_alarm(span, repo, report),
+            _check_log_group(span, repo, report),
             _check_path(span, repo, report),
         ]
     if not any(results):

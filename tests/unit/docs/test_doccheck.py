@@ -21,6 +21,7 @@ FILES = {
     "alarms.tf": (
         'resource "aws_cloudwatch_metric_alarm" "e" {\n  alarm_name = "${local.name}-${each.key}-errors"\n}\n'
         'resource "aws_sns_topic" "a" {\n  name = "${local.name}-alarms"\n}\n'
+        'resource "aws_cloudwatch_log_group" "g" {\n  name = "/aws/apigateway/${local.name}/access"\n}\n'
     ),
     "lambda/fn/index.py": (
         'import os\nTABLE = os.environ["DYNAMODB_TABLE"]\nmetrics.add_metric(name="ProcessingFailed")\n'
@@ -125,6 +126,13 @@ def test_alarm_names_must_match_an_alarm_name_template(tmp_path: Path) -> None:
         "`dlq-depth`; the topic `payment-webhooks-prod-alarms` is not an alarm.\n"
     )
     assert _findings(tmp_path, doc, "alarms") == [(1, "dlq-depth")]
+
+
+def test_log_group_names_must_match_a_terraform_name(tmp_path: Path) -> None:
+    doc = (
+        "`/aws/apigateway/payment-webhooks-prod/access` `/aws/apigateway/<api>/access` `/aws/apigateway/<api>-access`\n"
+    )
+    assert _findings(tmp_path, doc, "loggroups") == [(1, "/aws/apigateway/<api>-access")]
 
 
 def test_mermaid_blocks_are_parsed_by_mermaid_itself(tmp_path: Path) -> None:
