@@ -55,6 +55,17 @@ def minor_unit_exponent(currency: str, overrides: Mapping[str, int] | None = Non
     return ISO_4217_EXPONENTS[code]
 
 
+#: No payment is a quintillion units of anything; a bigger number is hostile or broken input, and past the decimal
+#: context's 28 digits ``quantize`` would raise ``decimal.Overflow`` instead of a shape error (found by fuzzing).
+MAX_INTEGER_DIGITS = 18
+
+
+def _bounded(amount: Decimal) -> Decimal:
+    if amount.is_finite() and amount and amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise InvalidAmount(f"amount has more than {MAX_INTEGER_DIGITS} integer digits")
+    return amount
+
+
 def from_minor_units(amount: object, currency: str, overrides: Mapping[str, int] | None = None) -> Decimal:
     """Integer minor units -> exact ``Decimal`` major units: ``(2000, "usd") -> Decimal("20.00")``.
 
@@ -65,7 +76,7 @@ def from_minor_units(amount: object, currency: str, overrides: Mapping[str, int]
         raise PayloadShapeError(f"amount must be an integer of minor units, got {type(amount).__name__}")
     exponent = minor_unit_exponent(currency, overrides)
     sign, digits, _ = Decimal(amount).as_tuple()
-    return Decimal((sign, digits, -exponent))
+    return _bounded(Decimal((sign, digits, -exponent)))
 
 
 def from_decimal_string(value: object, currency: str) -> Decimal:
@@ -79,7 +90,7 @@ def from_decimal_string(value: object, currency: str) -> Decimal:
     if not _DECIMAL_STRING.fullmatch(text):
         raise PayloadShapeError("amount is not a decimal string")
     exponent = minor_unit_exponent(currency)
-    amount = Decimal(text)
+    amount = _bounded(Decimal(text))
     places = -int(amount.as_tuple().exponent)
     if places > exponent and amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         raise InvalidAmount(f"amount has more than {exponent} decimals for {currency.upper()}")
