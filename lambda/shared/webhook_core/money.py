@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from webhook_core.records import InvalidAmount, PayloadShapeError, UnsupportedCurrency
 
@@ -55,14 +55,16 @@ def minor_unit_exponent(currency: str, overrides: Mapping[str, int] | None = Non
     return ISO_4217_EXPONENTS[code]
 
 
-#: No payment is a quintillion units of anything; a bigger number is hostile or broken input, and past the decimal
-#: context's 28 digits ``quantize`` would raise ``decimal.Overflow`` instead of a shape error (found by fuzzing).
-MAX_INTEGER_DIGITS = 18
+#: DynamoDB stores numbers with at most 38 significant digits: a longer amount could never be written (the put would
+#: fail into the DLQ), and past the decimal context's precision ``quantize`` raised ``decimal.Overflow`` (found by
+#: fuzzing). Such an amount is understood but not money: a failed record.
+MAX_SIGNIFICANT_DIGITS = 38
+_EXACT = Context(prec=MAX_SIGNIFICANT_DIGITS + 2)
 
 
 def _bounded(amount: Decimal) -> Decimal:
-    if amount.is_finite() and amount and amount.adjusted() >= MAX_INTEGER_DIGITS:
-        raise InvalidAmount(f"amount has more than {MAX_INTEGER_DIGITS} integer digits")
+    if len(amount.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise InvalidAmount(f"amount has more than {MAX_SIGNIFICANT_DIGITS} significant digits")
     return amount
 
 
@@ -92,7 +94,7 @@ def from_decimal_string(value: object, currency: str) -> Decimal:
     exponent = minor_unit_exponent(currency)
     amount = _bounded(Decimal(text))
     places = -int(amount.as_tuple().exponent)
-    if places > exponent and amount != amount.quantize(Decimal(1).scaleb(-exponent)):
+    if places > exponent and amount != amount.quantize(Decimal(1).scaleb(-exponent), context=_EXACT):
         raise InvalidAmount(f"amount has more than {exponent} decimals for {currency.upper()}")
     return amount
 
