@@ -1,61 +1,61 @@
 output "rest_api_id" {
   description = "ID of the REST API."
-  value       = aws_api_gateway_rest_api.this.id
+  value       = try(aws_api_gateway_rest_api.this[0].id, null)
 }
 
 output "rest_api_name" {
   description = "Name of the REST API (the ApiName metric dimension)."
-  value       = aws_api_gateway_rest_api.this.name
+  value       = try(aws_api_gateway_rest_api.this[0].name, null)
 }
 
 output "api_key_source" {
   description = "API key source (AUTHORIZER)."
-  value       = aws_api_gateway_rest_api.this.api_key_source
+  value       = try(aws_api_gateway_rest_api.this[0].api_key_source, null)
 }
 
 output "execution_arn" {
   description = "Execution ARN prefix of the API (for Lambda permissions and IAM)."
-  value       = aws_api_gateway_rest_api.this.execution_arn
+  value       = try(aws_api_gateway_rest_api.this[0].execution_arn, null)
 }
 
 output "stage_name" {
   description = "Name of the stage."
-  value       = aws_api_gateway_stage.this.stage_name
+  value       = try(aws_api_gateway_stage.this[0].stage_name, null)
 }
 
 output "stage_arn" {
   description = "ARN of the stage."
-  value       = aws_api_gateway_stage.this.arn
+  value       = try(aws_api_gateway_stage.this[0].arn, null)
 }
 
 output "stage_xray_tracing_enabled" {
   description = "Whether X-Ray tracing is on for the stage."
-  value       = aws_api_gateway_stage.this.xray_tracing_enabled
+  value       = try(aws_api_gateway_stage.this[0].xray_tracing_enabled, null)
 }
 
 output "stage_variables" {
   description = "Stage variables of the stage."
-  value       = aws_api_gateway_stage.this.variables
+  value       = try(aws_api_gateway_stage.this[0].variables, null)
 }
 
 output "invoke_url" {
   description = "Invoke URL of the stage (https://<id>.execute-api.<region>.amazonaws.com/<stage>)."
-  value       = aws_api_gateway_stage.this.invoke_url
+  value       = try(aws_api_gateway_stage.this[0].invoke_url, null)
 }
 
 output "webhook_urls" {
   description = "Webhook URL per provider, to register with the provider."
-  value       = { for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this.invoke_url}/api/v1/webhooks/${k}" }
+  value       = try({ for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this[0].invoke_url}/api/v1/webhooks/${k}" }, null)
 }
 
 output "transactions_url" {
   description = "URL of the transaction query API."
-  value       = "${aws_api_gateway_stage.this.invoke_url}/api/v1/transactions"
+  value       = try("${aws_api_gateway_stage.this[0].invoke_url}/api/v1/transactions", null)
 }
 
 output "webhook_methods" {
   description = "POST webhook methods by provider: authorization, authorizer_id, api_key_required, request_validator_id and request_models."
-  value = {
+  value = try({
     for k, m in aws_api_gateway_method.webhook : k => {
       http_method          = m.http_method
       authorization        = m.authorization
@@ -64,86 +64,100 @@ output "webhook_methods" {
       request_validator_id = m.request_validator_id
       request_models       = m.request_models
     }
-  }
+  }, null)
 }
 
 output "query_methods" {
   description = "GET query methods (list, get): authorization, api_key_required, authorizer_id."
-  value = {
+  value = try({
     for k, m in aws_api_gateway_method.query : k => {
       http_method      = m.http_method
       authorization    = m.authorization
       authorizer_id    = m.authorizer_id
       api_key_required = m.api_key_required
     }
-  }
+  }, null)
 }
 
 output "body_validator" {
   description = "The body request validator: id, validate_request_body."
-  value = {
-    id                    = aws_api_gateway_request_validator.body.id
-    validate_request_body = aws_api_gateway_request_validator.body.validate_request_body
-  }
+  value = try({
+    id                    = aws_api_gateway_request_validator.body[0].id
+    validate_request_body = aws_api_gateway_request_validator.body[0].validate_request_body
+  }, null)
 }
 
 output "models" {
   description = "Request model per provider: name, content_type and schema."
-  value       = { for k, m in aws_api_gateway_model.webhook : k => { name = m.name, content_type = m.content_type, schema = m.schema } }
+  value       = try({ for k, m in aws_api_gateway_model.webhook : k => { name = m.name, content_type = m.content_type, schema = m.schema } }, null)
 }
 
 output "authorizers" {
   description = "The request authorizers by name: id, identity_source, ttl."
-  value = {
-    for a in [aws_api_gateway_authorizer.webhook_route, aws_api_gateway_authorizer.query_caller] : a.name => {
+  value = try({
+    for a in [aws_api_gateway_authorizer.webhook_route[0], aws_api_gateway_authorizer.query_caller[0]] : a.name => {
       id              = a.id
       type            = a.type
       identity_source = a.identity_source
       ttl             = a.authorizer_result_ttl_in_seconds
     }
-  }
+  }, null)
 }
 
 output "method_settings" {
   description = "Method settings by method path (*/* and each webhook POST)."
-  value = {
-    for s in concat([aws_api_gateway_method_settings.all], values(aws_api_gateway_method_settings.webhook)) : s.method_path => one(s.settings)
-  }
+  value = try({
+    for s in concat([aws_api_gateway_method_settings.all[0]], values(aws_api_gateway_method_settings.webhook)) : s.method_path => one(s.settings)
+  }, null)
 }
 
 output "lambda_permission_source_arns" {
   description = "Source ARNs of the Lambda invoke permissions, by route."
-  value = merge(
+  value = try(merge(
     { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.source_arn },
     { list_transactions = aws_lambda_permission.query["list"].source_arn, get_transaction = aws_lambda_permission.query["get"].source_arn },
     { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.source_arn },
-  )
+  ), null)
+}
+
+output "lambda_permission_statement_ids" {
+  description = "Statement ids of the Lambda invoke permissions, by route (each ends with the API id)."
+  value = try(merge(
+    { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.statement_id },
+    { for k, p in aws_lambda_permission.query : "query-${k}" => p.statement_id },
+    { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.statement_id },
+  ), null)
+}
+
+output "usage_plan_names" {
+  description = "Usage plan names: one per provider plus internal-query, each prefixed with the API name."
+  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.name }, { internal-query = aws_api_gateway_usage_plan.query[0].name }), null)
 }
 
 output "usage_plan_ids" {
   description = "Usage plan IDs: one per provider plus internal-query."
-  value       = merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { internal-query = aws_api_gateway_usage_plan.query.id })
+  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { internal-query = aws_api_gateway_usage_plan.query[0].id }), null)
 }
 
 output "usage_plan_throttles" {
   description = "Usage plan throttles (rate_limit, burst_limit) by plan key."
-  value = merge(
+  value = try(merge(
     { for k, p in aws_api_gateway_usage_plan.webhook : k => one(p.throttle_settings) },
-    { internal-query = one(aws_api_gateway_usage_plan.query.throttle_settings) },
-  )
+    { internal-query = one(aws_api_gateway_usage_plan.query[0].throttle_settings) },
+  ), null)
 }
 
 output "webhook_api_key_ids" {
   description = "API key IDs (never values) per provider; the authorizer looks the values up by ID."
-  value       = { for k, key in aws_api_gateway_api_key.webhook : k => key.id }
+  value       = try({ for k, key in aws_api_gateway_api_key.webhook : k => key.id }, null)
 }
 
 output "query_api_key_id" {
   description = "ID (not value) of the internal-query API key."
-  value       = aws_api_gateway_api_key.query.id
+  value       = try(aws_api_gateway_api_key.query[0].id, null)
 }
 
 output "deployment_id" {
   description = "ID of the current deployment."
-  value       = aws_api_gateway_deployment.this.id
+  value       = try(aws_api_gateway_deployment.this[0].id, null)
 }
