@@ -101,9 +101,11 @@ run "api_gateway_create_false" {
     stage_name = "dev"
     webhook_routes = {
       stripe = {
-        function_name = "stripe-webhook-validator"
-        invoke_arn    = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:stripe-webhook-validator/invocations"
-        model_schema  = "{}"
+        function_name          = "stripe-webhook-validator"
+        invoke_arn             = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:stripe-webhook-validator/invocations"
+        model_schema           = "{}"
+        throttling_rate_limit  = 100
+        throttling_burst_limit = 50
       }
     }
     query_function = {
