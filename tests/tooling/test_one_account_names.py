@@ -27,26 +27,14 @@ FUNCTION_DIRS = ("stripe-validator", "paypal-validator", "square-validator", "pr
 
 # Attributes that end in "name" but name a metric, a label or a service, not the resource itself.
 NOT_IDENTITIES = frozenset({"metric_name", "display_name", "service_name"})
-# Attributes that place a resource inside a parent (its name is unique only within that parent).
+# Attributes that place a resource inside a parent: a plain `name` (a metric filter's, a model's, an inline policy's) is
+# unique only within it. Names with their own key (function_name, alarm_name, bucket, ...) identify the resource
+# itself, and their other attributes (a function's role, an alias's key) are references, not parents.
 PARENT_ATTRIBUTES = frozenset(
-    {
-        "rest_api_id",
-        "api_id",
-        "log_group_name",
-        "role",
-        "function_name",
-        "bucket",
-        "queue_url",
-        "topic_arn",
-        "secret_id",
-        "target_key_id",
-        "usage_plan_id",
-        "key_id",
-        "resource_id",
-        "table_name",
-        "stage_name",
-    }
-)
+    {"rest_api_id", "api_id", "log_group_name", "role", "function_name", "bucket", "queue_url", "topic_arn",
+     "secret_id", "usage_plan_id", "resource_id", "table_name"}
+)  # fmt: skip
+SCOPED_NAME_ATTRIBUTES = frozenset({"name", "name_prefix", "stage_name"})
 
 Identity = tuple[str, str, str, tuple[tuple[str, str], ...]]
 
@@ -75,7 +63,7 @@ def planned_names(plan: Mapping[str, Any], environment: str) -> dict[Identity, l
                         else str(after.get(parent)),
                     )
                     for parent in PARENT_ATTRIBUTES - {key}
-                    if parent in after or unknown.get(parent) is True
+                    if key in SCOPED_NAME_ATTRIBUTES and (after.get(parent) is not None or unknown.get(parent) is True)
                 )
             )
             names[(change["type"], key, value, scope)].append(change["address"])
