@@ -52,6 +52,8 @@ module "api_gateway" {
   throttling_burst_limit       = var.api_throttling_burst_limit
   query_throttling_rate_limit  = var.query_throttling_rate_limit
   query_throttling_burst_limit = var.query_throttling_burst_limit
+  query_authorization          = var.query_api_authorization
+  query_allowed_principals     = var.query_api_allowed_principals
   web_acl_arn                  = var.web_acl_arn
 
   # Stage logging needs the account's CloudWatch role in place first.

@@ -57,6 +57,14 @@ data "aws_iam_policy_document" "validator" {
     resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
   }
 
+  # Write-once raw payloads (decision 24): when the conditional put finds the key taken, the validator reads the
+  # stored body to tell an identical redelivery (success) from a different body (kept beside it).
+  statement {
+    sid       = "CompareStoredRawPayloads"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw_payloads_bucket.bucket_arn}/${each.key}/*"]
+  }
+
   statement {
     sid       = "ReadOwnSigningSecret"
     actions   = ["secretsmanager:GetSecretValue"]
@@ -192,6 +200,17 @@ data "aws_iam_policy_document" "authorizer" {
     resources = [
       for id in values(module.api_gateway.webhook_api_key_ids) : "arn:${local.partition}:apigateway:${local.region}::/apikeys/${id}"
     ]
+  }
+
+  # API_KEY mode: the internal-query key, the only key that opens the query routes.
+  dynamic "statement" {
+    for_each = module.api_gateway.query_api_key_id == null ? [] : [module.api_gateway.query_api_key_id]
+
+    content {
+      sid       = "ReadQueryApiKey"
+      actions   = ["apigateway:GET"]
+      resources = ["arn:${local.partition}:apigateway:${local.region}::/apikeys/${statement.value}"]
+    }
   }
 }
 

@@ -9,7 +9,7 @@ output "webhook_urls" {
 }
 
 output "transactions_url" {
-  description = "Base URL of the transaction query API (send the internal-query API key as x-api-key)."
+  description = "Base URL of the transaction query API (SigV4-signed in AWS_IAM mode, x-api-key in API_KEY mode; docs/api.md)."
   value       = module.api_gateway.transactions_url
 }
 
@@ -86,7 +86,7 @@ output "dlq_arn" {
 }
 
 output "usage_plan_ids" {
-  description = "Usage plan IDs: one per provider plus internal-query."
+  description = "Usage plan IDs: one per provider, plus internal-query in API_KEY mode."
   value       = module.api_gateway.usage_plan_ids
 }
 
@@ -96,7 +96,7 @@ output "webhook_api_key_ids" {
 }
 
 output "query_api_key_id" {
-  description = "ID of the internal-query API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`."
+  description = "API_KEY mode: ID of the internal-query API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. Null in AWS_IAM mode."
   value       = module.api_gateway.query_api_key_id
 }
 
@@ -119,4 +119,19 @@ output "log_group_names" {
       api-execution = aws_cloudwatch_log_group.api_execution.name
     },
   )
+}
+
+output "query_api_authorization" {
+  description = "How the query API authenticates callers: AWS_IAM (SigV4) or API_KEY; webhookctl query reads it."
+  value       = module.api_gateway.query_authorization
+}
+
+output "query_api_invoke_policy_json" {
+  description = "AWS_IAM mode: least-privilege IAM policy JSON (execute-api:Invoke on the two GET query routes of this stage) for query consumers to attach to their role; null in API_KEY mode."
+  value       = module.api_gateway.query_invoke_policy_json
+}
+
+output "query_api_resource_policy_json" {
+  description = "The REST API resource policy that limits the query routes to var.query_api_allowed_principals; null when that list is empty."
+  value       = module.api_gateway.resource_policy_json
 }

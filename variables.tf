@@ -382,7 +382,7 @@ variable "api_throttling_burst_limit" {
 }
 
 variable "query_throttling_rate_limit" {
-  description = "Steady-state rps of the internal-query usage plan."
+  description = "Steady-state rps of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 100
 
@@ -393,7 +393,7 @@ variable "query_throttling_rate_limit" {
 }
 
 variable "query_throttling_burst_limit" {
-  description = "Burst of the internal-query usage plan."
+  description = "Burst of the query API: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 50
 
@@ -731,5 +731,32 @@ variable "cloudtrail_log_retention_days" {
   validation {
     condition     = var.cloudtrail_log_retention_days >= 365
     error_message = "cloudtrail_log_retention_days must be at least 365 (PCI DSS 10.5.1)."
+  }
+}
+
+variable "query_api_authorization" {
+  description = <<-EOT
+    How callers of GET /api/v1/transactions authenticate (decision 12, amended; docs/api.md): "AWS_IAM" (default, used
+    by dev, staging and prod) means SigV4 with the caller's AWS credentials, allowed by the query_api_invoke_policy_json
+    output; "API_KEY" means the internal-query API key as x-api-key (environments/local.tfvars keeps it). API keys
+    are for metering, not authentication, hence the default.
+  EOT
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "API_KEY"], var.query_api_authorization)
+    error_message = "query_api_authorization must be AWS_IAM or API_KEY."
+  }
+}
+
+variable "query_api_allowed_principals" {
+  description = "AWS_IAM mode only: IAM role/user/account-root ARNs that alone may call the query API, enforced by a REST API resource policy (webhook POSTs stay open). Empty (default): no resource policy; the callers' IAM policies decide."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.query_api_allowed_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", p))])
+    error_message = "query_api_allowed_principals must be IAM role, user or account-root ARNs."
   }
 }

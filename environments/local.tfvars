@@ -18,3 +18,6 @@ paypal_ipn_verify_url     = "https://localhost:45663/cgi-bin/webscr"
 
 # What the local gateway serves and what the Square test client signs.
 square_notification_url = "http://127.0.0.1:45661/local/api/v1/webhooks/square"
+
+# The local stack keeps the API-key mode so that .local/stack.json's query_api_key works (dev/staging/prod: AWS_IAM).
+query_api_authorization = "API_KEY"

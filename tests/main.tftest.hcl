@@ -220,6 +220,11 @@ run "lambda_functions" {
 run "api_gateway" {
   command = apply
 
+  # The decision-12 authorizers and usage plans in full; tests/query_api_auth.tftest.hcl covers the AWS_IAM default.
+  variables {
+    query_api_authorization = "API_KEY"
+  }
+
   assert {
     condition     = module.api_gateway.rest_api_name == "payment-webhooks-dev" && module.api_gateway.stage_name == "dev" && module.api_gateway.api_key_source == "AUTHORIZER"
     error_message = "REST API payment-webhooks-<env>, stage <env>, API key source AUTHORIZER."
@@ -341,7 +346,7 @@ run "api_gateway" {
 
   # Unique per API, so a replacement API (create_before_destroy) never collides with the old one's statements.
   assert {
-    condition = length(module.api_gateway.lambda_permission_statement_ids) == 7 && alltrue([
+    condition = length(module.api_gateway.lambda_permission_statement_ids) == 6 && alltrue([
       for sid in values(module.api_gateway.lambda_permission_statement_ids) : endswith(sid, "-abc123defg")
     ])
     error_message = "Every Lambda permission statement id carries the API id."
@@ -350,7 +355,7 @@ run "api_gateway" {
   assert {
     condition = (
       module.api_gateway.usage_plan_names["stripe"] == "payment-webhooks-dev-webhooks-stripe" &&
-      module.api_gateway.usage_plan_names["internal-query"] == "payment-webhooks-dev-internal-query"
+      !contains(keys(module.api_gateway.usage_plan_names), "internal-query") # AWS_IAM mode: no query usage plan
     )
     error_message = "Usage plans (account-wide objects) are named after the API, so environments sharing an account tell them apart."
   }
@@ -546,13 +551,14 @@ run "iam_least_privilege" {
       for p in ["stripe", "paypal", "square"] : {
         for st in data.aws_iam_policy_document.validator[p].statement : st.sid => [toset(st.actions), toset(st.resources)]
         } == {
-        WriteOwnLogs         = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${p}-webhook-validator:*"])]
-        StoreRawPayloads     = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
-        ReadOwnSigningSecret = [toset(["secretsmanager:GetSecretValue"]), toset([aws_secretsmanager_secret.provider[p].arn])]
-        InvokeProcessorAsync = [toset(["lambda:InvokeFunction"]), toset([module.processor.function_arn])]
+        WriteOwnLogs             = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${p}-webhook-validator:*"])]
+        StoreRawPayloads         = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
+        CompareStoredRawPayloads = [toset(["s3:GetObject"]), toset(["arn:aws:s3:::mock-bucket/${p}/*"])]
+        ReadOwnSigningSecret     = [toset(["secretsmanager:GetSecretValue"]), toset([aws_secretsmanager_secret.provider[p].arn])]
+        InvokeProcessorAsync     = [toset(["lambda:InvokeFunction"]), toset([module.processor.function_arn])]
       }
     ])
-    error_message = "A validator reaches only its log group, its provider's prefix of the raw bucket, its own secret and the processor."
+    error_message = "A validator reaches only its log group, its provider's prefix of the raw bucket (write, and read to compare a redelivery), its own secret and the processor."
   }
 
   assert {
@@ -751,6 +757,21 @@ run "local" {
       strcontains(module.validators["paypal"].environment_variables["PAYPAL_CERT_ALLOWED_HOSTS"], "localhost")
     )
     error_message = "local: the Square URL override and localhost for PayPal certificates."
+  }
+}
+
+# Decision 12 (amended): the default query API is IAM-only; the authorizer knows no key that could open it.
+run "query_api_defaults_to_iam" {
+  command = plan
+
+  assert {
+    condition = (
+      output.query_api_authorization == "AWS_IAM" && output.query_api_key_id == null &&
+      alltrue([for m in values(module.api_gateway.query_methods) : m.authorization == "AWS_IAM" && !m.api_key_required]) &&
+      module.authorizer.environment_variables["QUERY_API_KEY_IDS"] == "[]" &&
+      !contains(keys(module.api_gateway.usage_plan_ids), "internal-query")
+    )
+    error_message = "dev (the defaults): SigV4 on the query routes, no internal-query key, and none given to the authorizer."
   }
 }
 

@@ -1,7 +1,8 @@
 # The payment webhook REST API: POST /api/v1/webhooks/<provider> (one per entry of var.webhook_routes) with a
 # draft-04 body model, GET /api/v1/transactions[/{id}] for internal callers, two cached REQUEST authorizers, Lambda
 # proxy integrations, per-provider usage plans and API keys (key source AUTHORIZER, decision 12), a deployment that
-# follows every change, and one stage with access logs, X-Ray and method settings.
+# follows every change, and one stage with access logs, X-Ray and method settings. The query routes are signed with
+# SigV4 (AWS_IAM, the default) or, with var.query_authorization = "API_KEY", opened by the internal-query key.
 
 locals {
   webhook_path       = "/api/v1/webhooks"
@@ -13,10 +14,11 @@ locals {
   # replaced (create_before_destroy) or when two APIs invoke the same function.
   statement_id_suffix = try(aws_api_gateway_rest_api.this[0].id, null)
 
-  authorizer_ids = {
-    webhook_route = try(aws_api_gateway_authorizer.webhook_route[0].id, null)
-    query_caller  = try(aws_api_gateway_authorizer.query_caller[0].id, null)
-  }
+  # The query-caller authorizer exists in API_KEY mode only.
+  authorizer_ids = merge(
+    { webhook_route = try(aws_api_gateway_authorizer.webhook_route[0].id, null) },
+    { for a in aws_api_gateway_authorizer.query_caller : "query_caller" => a.id },
+  )
 
   # Documented, optional: the handler accepts provider+start+end or customer_id.
   list_transactions_parameters = {
@@ -31,7 +33,11 @@ locals {
     "method.request.path.id" = true
   }
 
-  # The two GET routes of the query API; both go to the query function through the query-caller authorizer.
+  # API keys are for metering, not authentication: by default callers sign with SigV4 (decision 12, amended).
+  query_iam     = var.query_authorization == "AWS_IAM"
+  query_api_key = var.query_authorization == "API_KEY"
+
+  # The two GET routes of the query API; both go to the query function (SigV4, or the query-caller authorizer).
   query_routes = {
     list = {
       resource_id        = try(aws_api_gateway_resource.transactions[0].id, null)
@@ -169,10 +175,11 @@ resource "aws_api_gateway_authorizer" "webhook_route" {
   authorizer_result_ttl_in_seconds = var.authorizer_result_ttl_in_seconds
 }
 
-# Query routes: the key source is API-wide, so the authorizer hands back the caller's own x-api-key; caching on that
-# header keeps one decision per caller.
+# Query routes in API_KEY mode: the key source is API-wide, so the authorizer hands back the caller's own x-api-key
+# (only an internal-query key: a provider's key never opens the query API); caching on that header keeps one decision
+# per caller.
 resource "aws_api_gateway_authorizer" "query_caller" {
-  count = var.create ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
   rest_api_id                      = aws_api_gateway_rest_api.this[0].id
   name                             = "query-caller"
@@ -237,12 +244,19 @@ resource "aws_api_gateway_method" "query" {
   rest_api_id          = aws_api_gateway_rest_api.this[0].id
   resource_id          = each.value.resource_id
   http_method          = "GET"
-  authorization        = "CUSTOM"
-  authorizer_id        = aws_api_gateway_authorizer.query_caller[0].id
-  api_key_required     = true
+  authorization        = local.query_iam ? "AWS_IAM" : "CUSTOM"
+  authorizer_id        = local.query_iam ? null : aws_api_gateway_authorizer.query_caller[0].id
+  api_key_required     = local.query_api_key
   request_validator_id = aws_api_gateway_request_validator.parameters[0].id
 
   request_parameters = each.value.request_parameters
+
+  lifecycle {
+    precondition {
+      condition     = local.query_iam || length(var.query_allowed_principals) == 0
+      error_message = "query_allowed_principals needs query_authorization = \"AWS_IAM\" (an API key is not a principal)."
+    }
+  }
 }
 
 resource "aws_api_gateway_integration" "query" {
@@ -316,14 +330,17 @@ resource "aws_api_gateway_deployment" "this" {
       models     = { for k, m in aws_api_gateway_model.webhook : k => [m.id, m.name, m.content_type, var.webhook_routes[k].model_schema] }
       validators = [for v in [aws_api_gateway_request_validator.body[0], aws_api_gateway_request_validator.parameters[0]] : [v.id, v.validate_request_body, v.validate_request_parameters]]
       authorizers = [
-        for a in [aws_api_gateway_authorizer.webhook_route[0], aws_api_gateway_authorizer.query_caller[0]] :
+        for a in concat([aws_api_gateway_authorizer.webhook_route[0]], aws_api_gateway_authorizer.query_caller) :
         [a.id, a.authorizer_uri, a.identity_source, a.authorizer_result_ttl_in_seconds]
       ]
+      # A resource policy takes effect only with the next deployment.
+      resource_policy   = local.resource_policy_json
       gateway_responses = [aws_api_gateway_gateway_response.bad_request_body[0].response_templates]
       # Request models and parameters from configuration: AWS reads an unset map back as {}, which would change the hash.
       methods = [
         for m in concat(values(aws_api_gateway_method.webhook), values(aws_api_gateway_method.query)) :
-        [m.id, m.authorization, m.authorizer_id, m.api_key_required, m.request_validator_id]
+        # An AWS_IAM method has no authorizer: its null reads back as "", which must not look like a change.
+        [m.id, m.authorization, m.authorizer_id == null ? "" : m.authorizer_id, m.api_key_required, m.request_validator_id]
       ]
       request_models     = local.webhook_model_name
       request_parameters = { for k, r in local.query_routes : k => r.request_parameters }
@@ -458,7 +475,7 @@ resource "aws_api_gateway_usage_plan_key" "webhook" {
 }
 
 resource "aws_api_gateway_api_key" "query" {
-  count = var.create ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
   name        = "${var.name}-internal-query"
   description = "API key for internal callers of GET /api/v1/transactions. Read it with `aws apigateway get-api-key --include-value`."
@@ -467,7 +484,7 @@ resource "aws_api_gateway_api_key" "query" {
 }
 
 resource "aws_api_gateway_usage_plan" "query" {
-  count = var.create ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
   name        = "${var.name}-internal-query"
   description = "Internal transaction queries."
@@ -486,9 +503,107 @@ resource "aws_api_gateway_usage_plan" "query" {
 }
 
 resource "aws_api_gateway_usage_plan_key" "query" {
-  count = var.create ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
   key_id        = aws_api_gateway_api_key.query[0].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.query[0].id
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Query API under IAM (SigV4): throttles, the consumers' policy, and an optional resource policy
+# ---------------------------------------------------------------------------------------------------------------------
+
+locals {
+  # execute-api ARNs of exactly the two GET routes of this stage ({id} appears as *).
+  query_invoke_arns = [for k, r in local.query_routes : "${local.execution_arn}/${var.stage_name}/GET${r.path}"]
+  # The webhook POST routes, which stay open to the providers when a resource policy exists.
+  webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}"]
+
+  create_resource_policy = var.create && local.query_iam && length(var.query_allowed_principals) > 0
+  resource_policy_json   = local.create_resource_policy ? data.aws_iam_policy_document.resource_policy[0].json : null
+}
+
+# Without a usage plan (IAM mode) the query routes get the internal-query throttle as method settings.
+resource "aws_api_gateway_method_settings" "query" {
+  #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): transaction status changes between reads.
+  for_each = { for k, v in local.query_routes : k => v if var.create && local.query_iam }
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  stage_name  = aws_api_gateway_stage.this[0].stage_name
+  method_path = "${trimprefix(replace(each.value.path, "*", "{id}"), "/")}/GET"
+
+  settings {
+    metrics_enabled        = var.metrics_enabled
+    logging_level          = var.logging_level
+    data_trace_enabled     = var.data_trace_enabled
+    throttling_rate_limit  = var.query_throttling_rate_limit
+    throttling_burst_limit = var.query_throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+}
+
+# For consumers to attach to their role: execute-api:Invoke on the two GET routes of this stage, nothing else.
+data "aws_iam_policy_document" "query_invoke" {
+  count = var.create && local.query_iam ? 1 : 0
+
+  statement {
+    sid       = "InvokeTransactionQueries"
+    actions   = ["execute-api:Invoke"]
+    resources = local.query_invoke_arns
+  }
+}
+
+# Optional: only the listed principals may call the query routes, whatever their own policies say. A resource policy
+# applies to every route, so the webhook POSTs (authorized by the webhook-route authorizer) are allowed explicitly.
+data "aws_iam_policy_document" "resource_policy" {
+  count = local.create_resource_policy ? 1 : 0
+
+  statement {
+    sid       = "ProvidersPostWebhooks"
+    actions   = ["execute-api:Invoke"]
+    resources = local.webhook_invoke_arns
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "ListedPrincipalsQuery"
+    actions   = ["execute-api:Invoke"]
+    resources = local.query_invoke_arns
+
+    principals {
+      type        = "AWS"
+      identifiers = var.query_allowed_principals
+    }
+  }
+
+  statement {
+    sid       = "NobodyElseQueries"
+    effect    = "Deny"
+    actions   = ["execute-api:Invoke"]
+    resources = local.query_invoke_arns
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotLike"
+      variable = "aws:PrincipalArn"
+      values   = var.query_allowed_principals
+    }
+  }
+}
+
+resource "aws_api_gateway_rest_api_policy" "this" {
+  count = local.create_resource_policy ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  policy      = data.aws_iam_policy_document.resource_policy[0].json
 }

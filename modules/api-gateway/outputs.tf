@@ -95,7 +95,7 @@ output "models" {
 output "authorizers" {
   description = "The request authorizers by name: id, identity_source, ttl."
   value = try({
-    for a in [aws_api_gateway_authorizer.webhook_route[0], aws_api_gateway_authorizer.query_caller[0]] : a.name => {
+    for a in concat([aws_api_gateway_authorizer.webhook_route[0]], aws_api_gateway_authorizer.query_caller) : a.name => {
       id              = a.id
       type            = a.type
       identity_source = a.identity_source
@@ -105,9 +105,9 @@ output "authorizers" {
 }
 
 output "method_settings" {
-  description = "Method settings by method path (*/* and each webhook POST)."
+  description = "Method settings by method path (*/*, each webhook POST, and in AWS_IAM mode each query GET)."
   value = try({
-    for s in concat([aws_api_gateway_method_settings.all[0]], values(aws_api_gateway_method_settings.webhook)) : s.method_path => one(s.settings)
+    for s in concat([aws_api_gateway_method_settings.all[0]], values(aws_api_gateway_method_settings.webhook), values(aws_api_gateway_method_settings.query)) : s.method_path => one(s.settings)
   }, null)
 }
 
@@ -122,28 +122,28 @@ output "lambda_permission_source_arns" {
 
 output "lambda_permission_statement_ids" {
   description = "Statement ids of the Lambda invoke permissions, by route (each ends with the API id)."
-  value = try(merge(
+  value = merge(
     { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.statement_id },
     { for k, p in aws_lambda_permission.query : "query-${k}" => p.statement_id },
     { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.statement_id },
-  ), null)
+  )
 }
 
 output "usage_plan_names" {
-  description = "Usage plan names: one per provider plus internal-query, each prefixed with the API name."
-  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.name }, { internal-query = aws_api_gateway_usage_plan.query[0].name }), null)
+  description = "Usage plan names: one per provider, plus internal-query in API_KEY mode, each prefixed with the API name."
+  value       = merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.name }, { for p in aws_api_gateway_usage_plan.query : "internal-query" => p.name })
 }
 
 output "usage_plan_ids" {
-  description = "Usage plan IDs: one per provider plus internal-query."
-  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { internal-query = aws_api_gateway_usage_plan.query[0].id }), null)
+  description = "Usage plan IDs: one per provider, plus internal-query in API_KEY mode."
+  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { for p in aws_api_gateway_usage_plan.query : "internal-query" => p.id }), null)
 }
 
 output "usage_plan_throttles" {
   description = "Usage plan throttles (rate_limit, burst_limit) by plan key."
   value = try(merge(
     { for k, p in aws_api_gateway_usage_plan.webhook : k => one(p.throttle_settings) },
-    { internal-query = one(aws_api_gateway_usage_plan.query[0].throttle_settings) },
+    { for p in aws_api_gateway_usage_plan.query : "internal-query" => one(p.throttle_settings) },
   ), null)
 }
 
@@ -153,11 +153,31 @@ output "webhook_api_key_ids" {
 }
 
 output "query_api_key_id" {
-  description = "ID (not value) of the internal-query API key."
+  description = "ID (not value) of the internal-query API key; null in AWS_IAM mode, which has none."
   value       = try(aws_api_gateway_api_key.query[0].id, null)
 }
 
 output "deployment_id" {
   description = "ID of the current deployment."
   value       = try(aws_api_gateway_deployment.this[0].id, null)
+}
+
+output "query_authorization" {
+  description = "How query callers authenticate: AWS_IAM (SigV4) or API_KEY."
+  value       = var.query_authorization
+}
+
+output "query_invoke_arns" {
+  description = "execute-api ARNs of the two GET query routes of this stage (what the consumer policy allows)."
+  value       = try(local.query_invoke_arns, null)
+}
+
+output "query_invoke_policy_json" {
+  description = "AWS_IAM mode: least-privilege IAM policy (execute-api:Invoke on the two GET query routes of this stage) for consumers to attach; null in API_KEY mode."
+  value       = try(data.aws_iam_policy_document.query_invoke[0].json, null)
+}
+
+output "resource_policy_json" {
+  description = "The REST API's resource policy limiting the query routes to var.query_allowed_principals; null when there is none."
+  value       = try(local.resource_policy_json, null)
 }

@@ -212,7 +212,7 @@ variable "throttling_burst_limit" {
 }
 
 variable "query_throttling_rate_limit" {
-  description = "Steady-state rps of the internal-query usage plan."
+  description = "Steady-state rps of the query routes: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 100
 
@@ -223,7 +223,7 @@ variable "query_throttling_rate_limit" {
 }
 
 variable "query_throttling_burst_limit" {
-  description = "Burst of the internal-query usage plan."
+  description = "Burst of the query routes: the internal-query usage plan (API_KEY) or the two GET methods' settings (AWS_IAM)."
   type        = number
   default     = 50
 
@@ -248,4 +248,30 @@ variable "tags" {
   description = "Tags for the API, stage, usage plans and keys (merged with the provider's default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "query_authorization" {
+  description = <<-EOT
+    How callers of the GET query routes authenticate: "AWS_IAM" (SigV4-signed with the caller's AWS credentials; the
+    default, because API keys are for metering, not authentication) or "API_KEY" (the internal-query API key as
+    x-api-key, checked by the query-caller authorizer; the local stack uses it).
+  EOT
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "API_KEY"], var.query_authorization)
+    error_message = "query_authorization must be AWS_IAM or API_KEY."
+  }
+}
+
+variable "query_allowed_principals" {
+  description = "AWS_IAM mode only: IAM principal ARNs (roles, users, or account roots; * wildcards allowed) that alone may call the query routes, enforced by a resource policy. Empty (default): no resource policy; callers' own IAM policies decide."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.query_allowed_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", p))])
+    error_message = "query_allowed_principals must be IAM role, user or account-root ARNs."
+  }
 }

@@ -16,12 +16,14 @@ from webhookdev.local import stack
 from webhookdev.local.client import StackClient
 from webhookdev.local.settings import repo_root
 
+# WEBHOOKDEV_E2E_PORT_BASE moves the four ports (base .. base+3), for machines that run several suites at once.
+_BASE = int(os.environ.get("WEBHOOKDEV_E2E_PORT_BASE") or 31670)
 E2E_ENV = {
     "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e"),
-    "WEBHOOKDEV_MOTO_PORT": "31670",
-    "WEBHOOKDEV_GATEWAY_PORT": "31671",
-    "WEBHOOKDEV_INVOKE_PORT": "31672",
-    "WEBHOOKDEV_PAYPAL_PORT": "31673",
+    "WEBHOOKDEV_MOTO_PORT": str(_BASE),
+    "WEBHOOKDEV_GATEWAY_PORT": str(_BASE + 1),
+    "WEBHOOKDEV_INVOKE_PORT": str(_BASE + 2),
+    "WEBHOOKDEV_PAYPAL_PORT": str(_BASE + 3),
 }
 
 

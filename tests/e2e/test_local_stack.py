@@ -202,7 +202,11 @@ def test_query_needs_an_enabled_api_key(local_stack: StackClient) -> None:
     unknown = local_stack.http.get(url, headers={"x-api-key": "not-a-key-of-this-stack"}, timeout=30)
 
     assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
-    assert (unknown.status_code, unknown.json()) == (403, {"message": "Forbidden"})
+    # The query-caller authorizer denies any key that is not an internal-query key (issue 8 item 6).
+    assert (unknown.status_code, unknown.json()) == (
+        403,
+        {"message": "User is not authorized to access this resource with an explicit deny"},
+    )
 
 
 def test_second_plan_after_apply_shows_no_changes(local_stack: StackClient) -> None:

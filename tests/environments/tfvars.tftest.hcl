@@ -142,4 +142,14 @@ run "environment_file" {
     condition     = length(aws_api_gateway_account.this) == (var.environment == "prod" ? 1 : 0)
     error_message = "Only prod owns the region-wide API Gateway account setting."
   }
+
+  # Decision 12 (amended): SigV4 for the query API everywhere but the local stack, which keeps its API key.
+  assert {
+    condition = (
+      module.api_gateway.query_authorization == (var.environment == "local" ? "API_KEY" : "AWS_IAM") &&
+      alltrue([for m in values(module.api_gateway.query_methods) : m.authorization == (var.environment == "local" ? "CUSTOM" : "AWS_IAM")]) &&
+      (var.environment == "local") == (length(jsondecode(module.authorizer.environment_variables["QUERY_API_KEY_IDS"])) == 1)
+    )
+    error_message = "The query API uses AWS_IAM in dev, staging and prod, and the internal-query API key only in local."
+  }
 }

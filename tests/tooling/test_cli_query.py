@@ -12,9 +12,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from webhookdev.cli import main
 from webhookdev.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, CliError
-from webhookdev.cli.query import QueryOptions, build_query, parse_time
+from webhookdev.cli.query import QueryOptions, build_query, parse_time, resolve_auth
+from webhookdev.cli.target import Target
+from webhookdev.local import sigv4
+from webhookdev.local.proxy import HttpRequest
 
 NOW = 1_795_768_923  # 2026-11-27T08:42:03Z
 BASE = "http://127.0.0.1:45661/local/api/v1/transactions"
@@ -25,6 +29,8 @@ class Api:
     url: str = ""
     seen: list[dict[str, Any]] = field(default_factory=list)
     answer: Callable[[str, dict[str, list[str]]], tuple[int, Any]] = lambda path, query: (200, {})
+    #: (raw path with query, headers in the order received) of every request
+    raw: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -36,6 +42,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             state.seen.append({"path": parts.path, "query": query, "api_key": self.headers.get("x-api-key")})
+            state.raw.append((self.path, tuple(self.headers.items())))
             status, body = state.answer(parts.path, query)
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -205,3 +212,100 @@ def test_bad_query_is_refused_before_looking_for_a_stack(tmp_path: Path, capsys:
     err = capsys.readouterr().err
     assert "give a transaction ID" in err
     assert "make up" not in err
+
+
+# --- AWS_IAM deployments: SigV4 with the caller's credentials --------------------------------------------------------
+
+
+def write_iam_stack(tmp_path: Path, base_url: str) -> Path:
+    path = tmp_path / "stack.json"
+    path.write_text(
+        json.dumps(
+            {
+                "base_url": base_url,
+                "aws_endpoint_url": "http://127.0.0.1:1",
+                "query_api_key": None,
+                "region": "us-east-1",
+                "outputs": {"query_api_authorization": {"value": "AWS_IAM", "type": "string", "sensitive": False}},
+            }
+        )
+    )
+    return path
+
+
+def received(api: Api, index: int = 0) -> tuple[HttpRequest, str]:
+    """The request as the local gateway would see it, and the URL it was sent to."""
+    raw_path, headers = api.raw[index]
+    host = {k.lower(): v for k, v in headers}["host"]
+    parts = urlsplit(raw_path)
+    stage_path = "/" + parts.path.split("/", 2)[2]
+    request = HttpRequest("GET", stage_path, parts.query, headers, b"", "127.0.0.1", host)
+    return request, f"http://{host}{raw_path}"
+
+
+def test_iam_mode_signs_with_sigv4_and_sends_no_api_key(
+    tmp_path: Path, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOKCTL_API_KEY", "env-key")
+    stack = str(write_iam_stack(tmp_path, api.url))
+
+    assert main(["query", "--customer-id", "cus 1/ü", "--limit", "2", "--stack-file", stack]) == EXIT_OK
+
+    assert api.seen[0]["api_key"] is None
+    request, url = received(api)
+    authorization = request.header("authorization") or ""
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=testing/")
+    assert "/us-east-1/execute-api/aws4_request" in authorization
+    # The local gateway's verifier (botocore recomputation with the stack's credentials) accepts it.
+    assert sigv4.verify(request, url=url, credentials=sigv4.LocalCredentials.of_stack()).access_key == "testing"
+
+
+def test_iam_mode_signs_every_page(tmp_path: Path, api: Api) -> None:
+    pages = {None: {"items": [{"transaction_id": "a"}], "next_token": "t2"}, "t2": {"items": [], "next_token": None}}
+    api.answer = lambda path, query: (200, pages[query.get("next_token", [None])[0]])
+
+    assert main(["query", "--customer-id", "c", "--all", "--stack-file", str(write_iam_stack(tmp_path, api.url))]) == 0
+
+    assert len(api.raw) == 2
+    for index in range(2):
+        request, url = received(api, index)
+        sigv4.verify(request, url=url, credentials=sigv4.LocalCredentials.of_stack())
+
+
+def test_iam_mode_refuses_an_api_key_flag(tmp_path: Path, api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = str(write_iam_stack(tmp_path, api.url))
+
+    assert main(["query", "x", "--api-key", "k", "--stack-file", stack]) == EXIT_ERROR
+    assert "AWS_IAM" in capsys.readouterr().err
+    assert api.seen == []
+
+
+def test_aws_target_signs_with_the_callers_credentials_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIACALLER")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    target = Target(
+        name="aws",
+        base_url=None,
+        outputs={
+            "api_url": "https://abc.execute-api.eu-west-1.amazonaws.com/prod",
+            "query_api_authorization": "AWS_IAM",
+        },
+        region="eu-west-1",
+    )
+
+    auth = resolve_auth(QueryOptions(transaction_id="x"), target)
+    prepared = requests.Request("GET", f"{target.transactions_url()}/x", auth=auth).prepare()
+
+    assert "Credential=AKIACALLER/" in prepared.headers["Authorization"]
+    assert "/eu-west-1/execute-api/aws4_request" in prepared.headers["Authorization"]
+    assert "x-api-key" not in prepared.headers
+
+
+def test_a_deployment_without_the_output_keeps_the_api_key() -> None:
+    target = Target(name="local", base_url="http://127.0.0.1:1/local", query_api_key="stack-key")
+
+    prepared = requests.Request("GET", "http://127.0.0.1:1/local/x", auth=resolve_auth(QueryOptions(), target))
+
+    assert prepared.prepare().headers["x-api-key"] == "stack-key"

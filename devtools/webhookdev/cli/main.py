@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from webhookdev import samples
-from webhookdev.cli import dlq, send
+from webhookdev.cli import dlq, reconcile, replay, send
 from webhookdev.cli.errors import EXIT_ERROR, EXIT_OK, CliError
 from webhookdev.cli.query import QueryOptions, run_query
 from webhookdev.cli.target import Target, load_aws, load_local, repo_root
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Send signed mock webhooks, query transactions and redrive the DLQ of the payment-webhook stack.",
+        description="Send signed webhooks, query transactions, work the DLQ, reconcile and replay the raw archive.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -129,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="query the transactions API",
         description=(
             "GET /api/v1/transactions/{ID}, or list by --provider (ProviderTimestampIndex) or --customer-id "
-            "(CustomerIndex). Sends the x-api-key header: --api-key, $WEBHOOKCTL_API_KEY, or the local stack's key. "
+            "(CustomerIndex). Where the deployment's query API is AWS_IAM (output query_api_authorization, the default "
+            "outside the local stack) the request is SigV4-signed with your AWS credentials; in API_KEY mode it sends "
+            "x-api-key: --api-key, $WEBHOOKCTL_API_KEY, or the local stack's key. "
             "Times are Unix seconds, ISO 8601, `now`, or relative like -15m, -2h, -7d."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -146,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--limit", type=_positive_int, help="page size")
     q.add_argument("--next-token", help="continue from this page token")
     q.add_argument("--all", dest="all_pages", action="store_true", help="follow next_token and print every item")
-    q.add_argument("--api-key", help="query API key (default: $WEBHOOKCTL_API_KEY, then the local stack's)")
+    q.add_argument(
+        "--api-key", help="API_KEY mode only: query API key (default: $WEBHOOKCTL_API_KEY, then the local stack's)"
+    )
 
     # --- dlq ---
     d = commands.add_parser(
@@ -177,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--message-id", help="only this SQS message id (see `dlq list`)")
     dr.add_argument("--max", type=_positive_int, help="with --all: at most this many messages")
     dr.add_argument("--dry-run", action="store_true", help="show what would be redriven; change nothing")
+
+    reconcile.register(commands, common, samples.PROVIDERS)
+    replay.register(commands, common, samples.PROVIDERS)
     return parser
 
 
@@ -297,11 +304,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
     try:
-        if args.command == "send":
-            return _run_send(args)
-        if args.command == "query":
-            return _run_query(args)
-        return _run_dlq(args)
+        runners: dict[str, Callable[[argparse.Namespace], int]] = {
+            "send": _run_send,
+            "query": _run_query,
+            "dlq": _run_dlq,
+            "reconcile": lambda a: reconcile.run(a, _target_loader(a), samples.PROVIDERS, _out),
+            "replay": lambda a: replay.run(a, _target_loader(a), samples.PROVIDERS, _out),
+        }
+        return runners[args.command](args)
     except CliError as exc:
         if exc.exit_code == 2:
             parser.print_usage(sys.stderr)

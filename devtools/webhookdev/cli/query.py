@@ -1,4 +1,4 @@
-"""`webhookctl query`: the transactions API (GET, x-api-key)."""
+"""`webhookctl query`: the transactions API (GET), signed with SigV4 (AWS_IAM deployments) or sent with x-api-key."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import ReadOnlyCredentials
+from requests.auth import AuthBase
 
 from webhookdev.cli.errors import EXIT_OK, EXIT_REJECTED, CliError
 from webhookdev.cli.target import Target
@@ -112,9 +116,45 @@ def resolve_api_key(options: QueryOptions, target: Target) -> str:
     return key
 
 
-def _get(session: requests.Session, url: str, params: dict[str, str], key: str) -> requests.Response:
+class ApiKeyAuth(AuthBase):
+    """API_KEY mode: the internal-query key as x-api-key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["x-api-key"] = self.key
+        return request
+
+
+class SigV4RequestAuth(AuthBase):
+    """AWS_IAM mode: signs the final URL (parameters encoded) for execute-api with botocore, as the AWS SDKs do."""
+
+    def __init__(self, credentials: ReadOnlyCredentials, region: str) -> None:
+        self.credentials = credentials
+        self.region = region
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        signed = AWSRequest(method=request.method, url=request.url, data=body)
+        SigV4Auth(self.credentials, "execute-api", self.region).add_auth(signed)
+        for name, value in signed.headers.items():
+            request.headers[name] = value if isinstance(value, str) else value.decode()
+        return request
+
+
+def resolve_auth(options: QueryOptions, target: Target) -> AuthBase:
+    """SigV4 with the caller's AWS credentials when the deployment's query API is AWS_IAM, else the API key."""
+    if target.query_authorization() == "AWS_IAM":
+        if options.api_key:
+            raise CliError("this deployment's query API uses AWS_IAM (SigV4), not API keys: drop --api-key")
+        return SigV4RequestAuth(target.credentials(), target.region)
+    return ApiKeyAuth(resolve_api_key(options, target))
+
+
+def _get(session: requests.Session, url: str, params: dict[str, str], auth: AuthBase) -> requests.Response:
     try:
-        return session.get(url, params=params, headers={"x-api-key": key}, timeout=DEFAULT_TIMEOUT)
+        return session.get(url, params=params, auth=auth, timeout=DEFAULT_TIMEOUT)
     except requests.ConnectionError:
         raise CliError(f"cannot connect to {url} (is the stack up? `make up`)") from None
     except requests.Timeout:
@@ -143,9 +183,9 @@ def run_query(
     http = session or requests.Session()
     plan_query(options, now)  # reject a bad command line before looking for a stack
     target = load_target()
-    key = resolve_api_key(options, target)
+    auth = resolve_auth(options, target)
     url, params = build_query(options, target.transactions_url(), now)
-    resp = _get(http, url, params, key)
+    resp = _get(http, url, params, auth)
     body = _json(resp)
     if not resp.ok:
         err(f"HTTP {resp.status_code}: {body.get('message', resp.text) if isinstance(body, dict) else resp.text}")
@@ -158,7 +198,7 @@ def run_query(
         while token:
             if pages >= MAX_PAGES:
                 raise CliError(f"stopped after {MAX_PAGES} pages; narrow the time range")
-            resp = _get(http, url, {**params, "next_token": str(token)}, key)
+            resp = _get(http, url, {**params, "next_token": str(token)}, auth)
             page = _json(resp)
             if not resp.ok:
                 err(f"HTTP {resp.status_code} on page {pages + 1}: {page.get('message', resp.text)}")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import boto3
+from botocore.credentials import Credentials, ReadOnlyCredentials
 
 from webhookdev.cli.errors import CliError
 
@@ -31,6 +32,8 @@ PROCESSOR_ARN_OUTPUTS = ("processor_function_arn", "webhook_processor_arn")
 FUNCTION_ARNS_OUTPUTS = ("function_arns", "lambda_function_arns")
 PROCESSOR_KEYS = ("processor", "webhook-processor", "webhook_processor")
 SQUARE_URL_OUTPUTS = ("square_notification_url",)
+QUERY_AUTHORIZATION_OUTPUTS = ("query_api_authorization",)
+QUERY_AUTHORIZATIONS = ("AWS_IAM", "API_KEY")
 
 
 def repo_root() -> Path:
@@ -101,7 +104,27 @@ class Target:
             raise CliError(f"the {self.name} target has no processor function ARN output ({PROCESSOR_ARN_OUTPUTS[0]})")
         return arn
 
+    def query_authorization(self) -> str:
+        """AWS_IAM (SigV4) or API_KEY from the deployment's outputs; deployments without that output used API keys."""
+        mode = self.output(*QUERY_AUTHORIZATION_OUTPUTS)
+        return str(mode) if mode in QUERY_AUTHORIZATIONS else "API_KEY"
+
     # --- AWS clients -------------------------------------------------------------------------------------------------
+
+    def credentials(self) -> ReadOnlyCredentials:
+        """What signs SigV4 requests: the local stack's credentials, or the caller's from the normal AWS chain."""
+        if self.name == "local":
+            return Credentials(
+                LOCAL_CREDENTIALS["aws_access_key_id"],
+                LOCAL_CREDENTIALS["aws_secret_access_key"],
+                LOCAL_CREDENTIALS["aws_session_token"],
+            ).get_frozen_credentials()
+        found = boto3.Session().get_credentials()
+        if found is None:
+            raise CliError(
+                "no AWS credentials to sign the request with: configure a profile, AWS_PROFILE or AWS_ACCESS_KEY_ID"
+            )
+        return found.get_frozen_credentials()
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service``: the local endpoints with dummy credentials, or the normal AWS chain."""

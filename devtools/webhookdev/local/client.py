@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from botocore.credentials import Credentials
+from requests.auth import AuthBase
 
 from webhookdev import samples, signing
+from webhookdev.cli.query import ApiKeyAuth, SigV4RequestAuth
 from webhookdev.local.registry import aws_client
-from webhookdev.local.settings import Layout
+from webhookdev.local.settings import DUMMY_CREDENTIALS, REGION, Layout
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -99,11 +102,27 @@ class StackClient:
 
     # ---- queries ------------------------------------------------------------------------------------------------
 
+    @property
+    def query_authorization(self) -> str:
+        """AWS_IAM or API_KEY: how this stack's query API authenticates (the `query_api_authorization` output)."""
+        mode = (self.stack.get("outputs") or {}).get("query_api_authorization")
+        return str(mode) if mode in ("AWS_IAM", "API_KEY") else "API_KEY"
+
+    def query_auth(self) -> AuthBase:
+        """SigV4 with the local stack's credentials in AWS_IAM mode, else the stack's internal-query API key."""
+        if self.query_authorization == "AWS_IAM":
+            credentials = Credentials(
+                DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"],
+            )
+            return SigV4RequestAuth(credentials.get_frozen_credentials(), str(self.stack.get("region") or REGION))
+        return ApiKeyAuth(str(self.stack["query_api_key"]))
+
     def query(self, path: str = "", **params: Any) -> requests.Response:
-        headers = {"x-api-key": str(self.stack["query_api_key"])}
         url = f"{self.base_url}/api/v1/transactions{path}"
         return self.http.get(
-            url, params={k: v for k, v in params.items() if v is not None}, headers=headers, timeout=30
+            url, params={k: v for k, v in params.items() if v is not None}, auth=self.query_auth(), timeout=30
         )
 
     def transaction(self, transaction_id: str) -> requests.Response:

@@ -55,6 +55,8 @@ class LocalWiring:
     moto_url: str
     invoke_url: str
     max_workers: int = 2
+    #: Fault rules the test harness may write (see worker.py); the hook does nothing while the file is absent.
+    faults_file: str = ""
 
     def environment(self, spec: FunctionSpec, code_dir: Path, worker_id: str) -> dict[str, str]:
         env = dict(spec.environment)
@@ -87,6 +89,8 @@ class LocalWiring:
                 "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
             }
         )
+        if self.faults_file:
+            env["WEBHOOKDEV_FAULTS_FILE"] = self.faults_file
         return env
 
 

@@ -1,6 +1,7 @@
 """The API Gateway runtime: serves the deployed REST API stage at http://127.0.0.1:<port>/<stage>/….
 
-For each request, in API Gateway's order: route -> authorizer (cached) -> API key and usage plan -> throttling
+For each request, in API Gateway's order: route -> SigV4 (AWS_IAM methods) or authorizer (cached) -> API key and
+usage plan -> throttling
 (usage plan, then stage method settings) -> request validation against the deployed model -> AWS_PROXY integration.
 Every decision comes from the deployment read back from moto; one JSON access-log line is written per request.
 """
@@ -43,6 +44,8 @@ from webhookdev.local.proxy import (
     method_arn,
     proxy_event,
 )
+from webhookdev.local.sigv4 import Caller, LocalCredentials, SigV4Rejected
+from webhookdev.local.sigv4 import verify as verify_sigv4
 from webhookdev.local.throttle import Buckets
 
 FORBIDDEN = json_response(403, {"message": "Forbidden"})
@@ -77,9 +80,11 @@ class Trace:
 
 
 class Gateway:
-    def __init__(self, invoker: Invoker, access_log: LogSink) -> None:
+    def __init__(self, invoker: Invoker, access_log: LogSink, credentials: LocalCredentials | None = None) -> None:
         self.invoker = invoker
         self.access_log = access_log
+        #: What AWS_IAM methods accept: SigV4 with the local stack's own credentials.
+        self.credentials = credentials or LocalCredentials.of_stack()
         self.cache = AuthorizerCache()
         self.buckets = Buckets()
         self._validators: dict[str, Draft4Validator] = {}
@@ -101,6 +106,7 @@ class Gateway:
         if route is None:
             raise Rejected(MISSING_TOKEN, "no such stage, resource or method")
         trace.resource_path = route.method.resource_path
+        caller = self._verify_iam(api, route, request, trace)
         grant = self._authorize(api, route, request, trace)
         key = self._api_key(api, request, grant)
         if route.method.api_key_required and key is None:
@@ -109,7 +115,18 @@ class Gateway:
         if not self._within_limits(api, route.method, key):
             raise Rejected(TOO_MANY, "throttled")
         self._validate(api, route.method, request, trace)
-        return self._integrate(api, route, request, grant=grant, key=key, trace=trace)
+        return self._integrate(api, route, request, grant=grant, key=key, caller=caller, trace=trace)
+
+    def _verify_iam(self, api: RestApi, route: Route, request: HttpRequest, trace: Trace) -> Caller | None:
+        """AWS_IAM methods: a valid SigV4 signature with the local credentials, else API Gateway's 403."""
+        if route.method.authorization_type != "AWS_IAM":
+            return None
+        trace.authorizer = "sigv4"
+        url = f"http://{request.host}/{api.stage.name}{request.path}" + (f"?{request.query}" if request.query else "")
+        try:
+            return verify_sigv4(request, url=url, credentials=self.credentials)
+        except SigV4Rejected as error:
+            raise Rejected(json_response(403, {"message": error.message}), f"SigV4: {error.message}") from error
 
     def _authorize(self, api: RestApi, route: Route, request: HttpRequest, trace: Trace) -> Grant | None:
         method = route.method
@@ -234,6 +251,7 @@ class Gateway:
         grant: Grant | None,
         key: ApiKey | None,
         trace: Trace,
+        caller: Caller | None = None,
     ) -> HttpResponse:
         method = route.method
         function = method.function_arn
@@ -248,6 +266,16 @@ class Gateway:
             authorizer=grant.request_context() if grant else None,
             api_key=(key.id, key.value) if key else None,
         )
+        if caller is not None:  # what API Gateway fills in for an IAM-authorized call
+            event["requestContext"]["identity"].update(
+                {
+                    "accessKey": caller.access_key,
+                    "accountId": "123456789012",
+                    "caller": caller.access_key,
+                    "user": caller.access_key,
+                    "userArn": caller.user_arn,
+                }
+            )
         try:
             result = self.invoker.invoke(function, json.dumps(event).encode())
         except Throttled as error:

@@ -18,11 +18,16 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   again after moto has already created the stage (seen once in the moto log as 201 then 409 within one second),
   and the 409 fails the whole apply. A repeat of an identical request (same deployment, variables, description and
   tracing) now returns the stage that exists; a conflicting one still gets 409.
+- S3 conditional PutObject (`If-None-Match: *`, `If-Match`): moto 5.2.5 honours the condition, but checks it and
+  stores the object in two steps with no lock, so under the threaded server two concurrent writers can both pass the
+  check and the second overwrites the first. S3 makes the check and the write one atomic step (decision 24's
+  write-once raw payloads rely on it); conditional puts are now serialised so moto does the same.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 
@@ -35,6 +40,7 @@ def apply() -> list[str]:
         _s3_tls_only_policy(),
         _apigateway_updates(),
         _apigateway_idempotent_create_stage(),
+        _s3_atomic_conditional_put(),
     ]
 
 
@@ -303,3 +309,25 @@ def _same_stage(stage: Any, deployment_id: str, request: dict[str, Any]) -> bool
         and (stage.description or "") == (request.get("description") or "")
         and bool(stage.tracing_enabled) == bool(request.get("tracing_enabled"))
     )
+
+
+_CONDITIONAL_PUT_LOCK = threading.Lock()
+
+
+def _s3_atomic_conditional_put() -> str:
+    from moto.s3 import responses  # noqa: PLC0415 - only the moto process imports moto
+
+    cls: Any = responses.S3Response
+    if getattr(cls, "_webhookdev_conditional_put_patch", False):
+        return "s3-atomic-conditional-put"
+    original = cls.put_object
+
+    def put_object(self: Any) -> Any:
+        if self.headers.get("If-None-Match") is None and self.headers.get("If-Match") is None:
+            return original(self)
+        with _CONDITIONAL_PUT_LOCK:
+            return original(self)
+
+    cls.put_object = put_object
+    cls._webhookdev_conditional_put_patch = True
+    return "s3-atomic-conditional-put"

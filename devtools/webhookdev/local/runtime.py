@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     die_with_parent(on_death=stop.set)
 
-    wiring = LocalWiring(moto_url=ports.moto_url, invoke_url=ports.invoke_url, max_workers=max_workers)
+    wiring = LocalWiring(
+        moto_url=ports.moto_url,
+        invoke_url=ports.invoke_url,
+        max_workers=max_workers,
+        faults_file=str(layout.faults_file),
+    )
     artifacts = ArtifactIndex(roots or (layout.build_dir,), layout.code_cache)
     registry = Registry(
         ports.moto_url,

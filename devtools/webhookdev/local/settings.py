@@ -84,6 +84,11 @@ class Layout:
         return self.local / "pids"
 
     @property
+    def faults_file(self) -> Path:
+        """Fault rules for the functions' AWS calls, written only by the test harness (worker.py reads them)."""
+        return self.local / "faults.json"
+
+    @property
     def tls_dir(self) -> Path:
         return self.local / "tls"
 

@@ -58,6 +58,75 @@ def _build_sys_path(code_dir: str, site_packages: list[str], layer_dirs: list[st
     sys.path[:] = [code_dir, *stdlib, *site_packages, *layer_python]
 
 
+def _install_fault_hook(path: str) -> None:
+    """Fault injection for the test harness (tests/e2e/test_faults.py), local runtime only.
+
+    Before every AWS SDK call the function makes, read ``path`` (JSON, written by the harness; absent means no
+    faults) and apply the first rule that matches this function, service and operation:
+    ``{"function": "webhook-processor", "service": "dynamodb", "operation": "PutItem", "times": 3,
+    "action": "error", "status": 400, "code": "ProvisionedThroughputExceededException"}``. ``action`` is ``error`` (an
+    AWS error response), ``unreachable`` (a connection error, as when moto is down) or ``exit`` (the process dies,
+    as a crashed or timed-out Lambda does). ``times`` counts down across processes (the file is locked); a rule
+    without it applies until the harness removes it. The function's code is not touched: the SDK raises what AWS
+    would have.
+    """
+    import fcntl  # noqa: PLC0415 - stdlib, only when the runtime asked for the hook
+
+    import boto3  # noqa: PLC0415 - from the function's sys.path, as the handler will import it
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415
+    from botocore.compat import HTTPHeaders  # noqa: PLC0415
+    from botocore.exceptions import EndpointConnectionError  # noqa: PLC0415
+
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+
+    def matching_rule(service: str, operation: str) -> dict[str, Any] | None:
+        try:
+            handle = open(path, "r+", encoding="utf-8")  # noqa: SIM115 - closed below, after the lock
+        except OSError:
+            return None
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                rules = json.loads(handle.read() or "[]")
+            except ValueError:
+                return None
+            for rule in rules:
+                if rule.get("function", function) != function or rule.get("service", service) != service:
+                    continue
+                if rule.get("operation", operation) != operation or rule.get("times", 1) <= 0:
+                    continue
+                if "times" in rule:
+                    rule["times"] -= 1
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(json.dumps(rules))
+                return dict(rule)
+        return None
+
+    def before_call(model: Any, **_: Any) -> Any:
+        service = model.service_model.endpoint_prefix
+        rule = matching_rule(service, model.name)
+        if rule is None:
+            return None
+        print(json.dumps({"level": "WARNING", "message": "injected fault", "fault": rule}), flush=True)
+        action = rule.get("action", "error")
+        if action == "exit":
+            os._exit(1)
+        if action == "unreachable":
+            raise EndpointConnectionError(endpoint_url=os.environ.get("AWS_ENDPOINT_URL", "moto"))
+        status = int(rule.get("status", 503))
+        code = str(rule.get("code", "ServiceUnavailable"))
+        response = AWSResponse("http://fault", status, HTTPHeaders(), None)
+        return response, {
+            "Error": {"Code": code, "Message": "injected by the test harness"},
+            "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}},
+        }
+
+    boto3.setup_default_session()
+    if boto3.DEFAULT_SESSION is not None:  # clients the handler creates copy the session's event hooks
+        boto3.DEFAULT_SESSION.events.register("before-call.*.*", before_call)
+
+
 def _exit_with_parent() -> None:
     """End with the runtime that started us. Its exit also closes our request pipe, which ends the loop in main();
     this covers a handler that is still running then. (PR_SET_PDEATHSIG would fire when the runtime *thread* that
@@ -91,6 +160,8 @@ def main() -> int:
     module_name, _, function_name = args.handler.rpartition(".")
     started = time.monotonic()
     try:
+        if faults := os.environ.pop("WEBHOOKDEV_FAULTS_FILE", ""):
+            _install_fault_hook(faults)
         handler = getattr(importlib.import_module(module_name), function_name)
     except Exception as exc:  # the Lambda runtime reports import failures as Runtime.ImportModuleError
         traceback.print_exc()

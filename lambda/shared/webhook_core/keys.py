@@ -1,11 +1,14 @@
 """S3 object keys (docs/design.md): ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.{json|txt}``.
 
-Keying by the provider event id keeps two events of one transaction on one day apart, and makes a duplicate
-delivery on the same day overwrite its own object with identical bytes instead of adding a second.
+Keying by the provider event id keeps two events of one transaction on one day apart. Raw objects are write-once
+(:mod:`webhook_core.rawstore`): a duplicate delivery on the same day finds its own object and writes nothing. An id
+that sanitising changes gets a digest of the original id appended (``~id-<sha256/16>``), so ids that differ only
+in sanitised characters never share a raw key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 
@@ -20,6 +23,18 @@ def sanitize_event_id(event_id: str) -> str:
     if cleaned.startswith("."):
         cleaned = "_" + cleaned[1:]
     return cleaned or "_"
+
+
+def object_name(event_id: str) -> str:
+    """The event id as a key segment, one-to-one: sanitised, plus ``~id-<digest>`` when sanitising changed it.
+
+    ``~`` is never in a sanitised id, so a suffixed name cannot equal another id's plain name.
+    """
+    cleaned = sanitize_event_id(event_id)
+    if cleaned == event_id:
+        return cleaned
+    digest = hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{cleaned}~id-{digest}"
 
 
 def _date_prefix(provider: str, when: float | datetime) -> str:
@@ -45,7 +60,7 @@ def stored_content_type(content_type: str) -> str:
 def raw_payload_key(provider: str, event_id: str, received_at: float | datetime, content_type: str) -> str:
     """Key of the raw body in the payloads bucket; the date is the receipt time (UTC)."""
     extension = "txt" if is_form_encoded(content_type) else "json"
-    return f"{_date_prefix(provider, received_at)}/{sanitize_event_id(event_id)}.{extension}"
+    return f"{_date_prefix(provider, received_at)}/{object_name(event_id)}.{extension}"
 
 
 def processed_key(provider: str, event_id: str, event_time: float | datetime) -> str:

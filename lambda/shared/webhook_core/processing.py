@@ -7,7 +7,8 @@ Flow per event (docs/design.md, "Validator -> processor async event" and "Failur
 3. Consistent ``GetItem`` on the deterministic key (``transaction_id``, ``timestamp``): present -> duplicate, done.
 4. ``PutObject`` of the processed JSON to ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.json`` (SSE-S3). One object
    per event: S3 cannot append, and read-modify-write of a shared daily file loses events under concurrency.
-5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success.
+5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success. A
+   stored ``failed`` record is the one exception: a replay that now normalizes replaces it (issue 9).
 
 An event the normalizer understands but cannot turn into a transaction is stored with ``status = "failed"`` and a
 ``failure_reason`` and the invocation succeeds; any other exception propagates (two async retries, then the DLQ).
@@ -293,6 +294,24 @@ def _normalize_with_registry(provider: str, parsed: Mapping[str, Any]) -> list[T
     return records
 
 
+def records_for(
+    event: AsyncEvent,
+    raw: bytes,
+    parse: Parser = _parse_with_plugin,
+    normalize: Normalize = _normalize_with_registry,
+) -> list[TransactionRecord]:
+    """The records one event becomes, before masking (``webhookctl reconcile`` uses it to find them)."""
+    try:
+        parsed = parse(event.provider, raw, event.content_type)
+        normalized = normalize(event.provider, parsed)
+    except (UnprocessableEvent, MalformedPayload) as exc:
+        return [failed_record(event, exc)]
+    if not normalized:
+        raise ValueError(f"normalizer returned no record for {event.provider} event {event.event_id}")
+    # The validator's event id is authoritative: it names the raw object and the DLQ message.
+    return [replace(record, event_id=event.event_id) for record in normalized]
+
+
 class _NullContext:
     def __enter__(self) -> None:
         return None
@@ -362,14 +381,20 @@ class Processor:
         }
 
     def _exists(self, table: str, record: TransactionRecord) -> bool:
+        """Whether the record is stored already. A stored ``failed`` record does not count when this one is not
+        failed: a replay after a normalizer fix (issue 9) replaces it."""
         with self._subsegment("## dynamodb.get_item"):
             response = self._dynamodb.get_item(
                 TableName=table,
                 Key=self._key(record),
                 ConsistentRead=True,
-                ProjectionExpression="transaction_id",
+                ProjectionExpression="transaction_id, #status",
+                ExpressionAttributeNames={"#status": "status"},
             )
-        return "Item" in response
+        item = response.get("Item")
+        if item is None:
+            return False
+        return record.status is ProcessingStatus.FAILED or item.get("status", {}).get("S") != ProcessingStatus.FAILED
 
     def _put_processed(self, bucket: str, key: str, body: bytes) -> None:
         with self._subsegment("## s3.put_object processed"):
@@ -382,15 +407,21 @@ class Processor:
             )
 
     def _put_item(self, table: str, document: Mapping[str, Any]) -> bool:
-        """Conditional put; ``False`` when the key already exists (a concurrent duplicate)."""
+        """Conditional put; ``False`` when the key already exists (a concurrent duplicate).
+
+        A record that is not failed may replace a stored ``failed`` one, never the other way round.
+        """
         item = {key: self._serializer.serialize(value) for key, value in document.items()}
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(transaction_id)"}
+        if document.get("status") != ProcessingStatus.FAILED.value:
+            condition = {
+                "ConditionExpression": "attribute_not_exists(transaction_id) OR #status = :failed",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":failed": {"S": ProcessingStatus.FAILED.value}},
+            }
         with self._subsegment("## dynamodb.put_item"):
             try:
-                self._dynamodb.put_item(
-                    TableName=table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(transaction_id)",
-                )
+                self._dynamodb.put_item(TableName=table, Item=item, **condition)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                     return False
@@ -400,16 +431,7 @@ class Processor:
     # --- the flow --------------------------------------------------------------------------------------------------
 
     def _records(self, event: AsyncEvent) -> list[TransactionRecord]:
-        raw = self._raw_body(event)
-        try:
-            parsed = self._parse(event.provider, raw, event.content_type)
-            normalized = self._normalize(event.provider, parsed)
-        except (UnprocessableEvent, MalformedPayload) as exc:
-            return [failed_record(event, exc)]
-        if not normalized:
-            raise ValueError(f"normalizer returned no record for {event.provider} event {event.event_id}")
-        # The validator's event id is authoritative: it names the raw object and the DLQ message.
-        return [replace(record, event_id=event.event_id) for record in normalized]
+        return records_for(event, self._raw_body(event), self._parse, self._normalize)
 
     def _store(
         self, event: AsyncEvent, settings: ProcessorSettings, record: TransactionRecord, index: int

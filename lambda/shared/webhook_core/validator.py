@@ -36,6 +36,7 @@ from webhook_core.log import get_logger
 from webhook_core.masking import mask_text
 from webhook_core.observability import set_tracer, subsegment
 from webhook_core.providers import ProviderPlugin, Verified, VerifyContext, get_provider
+from webhook_core.rawstore import StoredPayload, put_once
 from webhook_core.secrets import SecretCache, secrets_manager_fetcher
 
 ASYNC_EVENT_VERSION = 1
@@ -182,21 +183,26 @@ class Validator:
                 return self.plugin.verify(request.raw, request.headers, ctx)
             raise
 
-    def store(self, request: Request, settings: Settings, key: str) -> str:
+    def store(self, request: Request, settings: Settings, key: str, received_at: float) -> StoredPayload:
+        """Write-once (decision 24): an identical redelivery is a success; a different body is kept beside."""
         bucket = settings.require("s3_bucket")
+        metadata = {
+            "provider": self.provider,
+            "received-content-type": _ascii(request.content_type),
+            "received-at": str(int(received_at)),
+        }
         try:
             with subsegment("s3.put_raw_payload", provider=self.provider):
-                self.s3.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=request.raw,
-                    ContentType=stored_content_type(request.content_type),
-                    ServerSideEncryption="AES256",
-                    Metadata={"provider": self.provider, "received-content-type": _ascii(request.content_type)},
+                return put_once(
+                    self.s3,
+                    bucket=bucket,
+                    key=key,
+                    body=request.raw,
+                    content_type=stored_content_type(request.content_type),
+                    metadata=metadata,
                 )
         except Exception as exc:  # botocore ClientError/BotoCoreError and anything else: provider must retry
             raise StorageUnavailable(f"raw payload put failed: {_describe(exc)}") from exc
-        return bucket
 
     def invoke_processor(self, payload: Mapping[str, Any], settings: Settings) -> None:
         function = settings.require("processor_function_arn")
@@ -242,9 +248,10 @@ class Validator:
             outcome.transaction_id = self.plugin.transaction_id(parsed)
             outcome.verified = self.verify(request, settings, received_at)
             key = raw_payload_key(self.provider, outcome.event_id, received_at, request.content_type)
-            bucket = self.store(request, settings, key)
-            outcome.s3_key = key
-            self.invoke_processor(self.async_event(request, outcome.event_id, received_at, bucket, key), settings)
+            stored = self.store(request, settings, key, received_at)
+            outcome.s3_key = stored.key
+            payload = self.async_event(request, outcome.event_id, received_at, stored.bucket, stored.key)
+            self.invoke_processor(payload, settings)
         except WebhookError as exc:
             outcome.status = http_status(exc)
             outcome.outcome = exc.outcome

@@ -1,4 +1,5 @@
-"""The REQUEST authorizer: provider key values for webhook routes, the caller's key for query routes."""
+"""The REQUEST authorizer: provider key values for webhook routes, the caller's key for query routes (only an
+internal-query key: a provider's webhook key never opens the query API)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from webhook_core import authorizer as authorizer_module
-from webhook_core.authorizer import Authorizer, apigateway_key_fetcher
+from webhook_core.authorizer import Authorizer, apigateway_key_fetcher, parse_query_key_ids
+from webhook_core.errors import ConfigurationError
 
 from .conftest import REGION
 
@@ -42,7 +44,21 @@ def keys(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, 
         key = client.create_api_key(name=f"webhooks-{provider}", enabled=True, value=f"{provider}-key-value-0123456789")
         created[provider] = {"id": key["id"], "value": key["value"]}
     monkeypatch.setenv("PROVIDER_API_KEY_IDS", json.dumps({p: k["id"] for p, k in created.items()}))
+    query = client.create_api_key(name="internal-query", enabled=True, value="internal-query-key-value-0123456789")
+    created["query"] = {"id": query["id"], "value": query["value"]}
+    monkeypatch.setenv("QUERY_API_KEY_IDS", json.dumps([query["id"]]))
     return created
+
+
+PROVIDERS = ("stripe", "paypal", "square")
+
+
+def provider_key_ids(keys: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {p: keys[p]["id"] for p in PROVIDERS}
+
+
+def moto_fetcher() -> Any:
+    return apigateway_key_fetcher(boto3.client("apigateway", region_name=REGION))
 
 
 class CountingFetcher:
@@ -57,7 +73,7 @@ class CountingFetcher:
 
 def test_webhook_route_gets_that_providers_key_value_fetched_once(keys: dict[str, dict[str, str]]) -> None:
     fetcher = CountingFetcher(apigateway_key_fetcher(boto3.client("apigateway", region_name=REGION)))
-    authorizer = Authorizer({p: k["id"] for p, k in keys.items()}, fetcher)
+    authorizer = Authorizer(provider_key_ids(keys), fetcher)
     event = request_event("POST", "/api/v1/webhooks/stripe", "/api/v1/webhooks/stripe")
     assert fetcher.calls == []  # nothing fetched before the first request
 
@@ -77,7 +93,8 @@ def test_webhook_route_gets_that_providers_key_value_fetched_once(keys: dict[str
 
 
 def test_query_route_uses_the_callers_key_and_covers_both_query_routes(keys: dict[str, dict[str, str]]) -> None:
-    authorizer = Authorizer({p: k["id"] for p, k in keys.items()}, lambda _: "unused")
+    values = {"query-key-id": "caller-key-abc"}
+    authorizer = Authorizer(provider_key_ids(keys), values.__getitem__, ["query-key-id"])
     event = request_event(
         "GET", "/api/v1/transactions/ch_123", "/api/v1/transactions/{id}", {"X-API-Key": "caller-key-abc"}
     )
@@ -137,3 +154,93 @@ def test_route_falls_back_to_method_arn_when_resource_is_absent(keys: dict[str, 
     event = {"type": "REQUEST", "methodArn": f"{PREFIX}/POST/api/v1/webhooks/square", "headers": {}}
 
     assert authorizer.decide(event).policy()["usageIdentifierKey"] == "square-value"
+
+
+QUERY_RESOURCES = [f"{PREFIX}/GET/api/v1/transactions", f"{PREFIX}/GET/api/v1/transactions/*"]
+
+
+def query_event(api_key: str) -> dict[str, Any]:
+    return request_event("GET", "/api/v1/transactions/ch_1", "/api/v1/transactions/{id}", {"x-api-key": api_key})
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_providers_webhook_key_never_opens_the_query_api(keys: dict[str, dict[str, str]], provider: str) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["query"]["id"]])
+    authorizer.decide(request_event("POST", f"/api/v1/webhooks/{provider}", f"/api/v1/webhooks/{provider}"))
+
+    policy = authorizer.decide(query_event(keys[provider]["value"])).policy()
+
+    assert policy["policyDocument"]["Statement"] == [
+        {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": QUERY_RESOURCES}
+    ]
+    assert "usageIdentifierKey" not in policy
+    assert policy["principalId"] == "unknown-query-key"
+
+
+def test_the_internal_query_key_opens_the_query_api(keys: dict[str, dict[str, str]]) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["query"]["id"]])
+
+    policy = authorizer.decide(query_event(keys["query"]["value"])).policy()
+
+    assert policy["policyDocument"]["Statement"][0] == {
+        "Action": "execute-api:Invoke",
+        "Effect": "Allow",
+        "Resource": QUERY_RESOURCES,
+    }
+    assert policy["usageIdentifierKey"] == keys["query"]["value"]
+
+
+@pytest.mark.parametrize("presented", ["not-a-key", "internal-query-key-value-012345678", "x" * 4096])
+def test_any_other_key_is_denied_on_query_routes(keys: dict[str, dict[str, str]], presented: str) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["query"]["id"]])
+
+    policy = authorizer.decide(query_event(presented)).policy()
+
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "usageIdentifierKey" not in policy
+
+
+def test_without_query_keys_iam_mode_every_query_request_is_denied(keys: dict[str, dict[str, str]]) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), parse_query_key_ids("[]"))
+
+    for presented in (keys["query"]["value"], keys["stripe"]["value"]):
+        policy = authorizer.decide(query_event(presented)).policy()
+        assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+        assert "usageIdentifierKey" not in policy
+
+
+def test_a_webhook_key_configured_as_a_query_key_still_never_opens_the_query_api(
+    keys: dict[str, dict[str, str]],
+) -> None:
+    authorizer = Authorizer(provider_key_ids(keys), moto_fetcher(), [keys["square"]["id"], keys["query"]["id"]])
+
+    square = authorizer.decide(query_event(keys["square"]["value"])).policy()
+    query = authorizer.decide(query_event(keys["query"]["value"])).policy()
+    webhook = authorizer.decide(request_event("POST", "/api/v1/webhooks/square", "/api/v1/webhooks/square")).policy()
+
+    assert square["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "usageIdentifierKey" not in square
+    assert query["usageIdentifierKey"] == keys["query"]["value"]
+    assert webhook["usageIdentifierKey"] == keys["square"]["value"]  # webhooks keep flowing
+
+
+@pytest.mark.parametrize("raw", ["{}", "[1]", '[""]', "not json"])
+def test_malformed_query_key_ids_are_a_configuration_error(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="QUERY_API_KEY_IDS"):
+        parse_query_key_ids(raw)
+
+
+def test_handler_opens_queries_only_with_the_query_key_and_never_logs_it(
+    keys: dict[str, dict[str, str]], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "authorizer-test-query-keys")
+    handler = authorizer_module.create_handler()
+
+    allowed = handler(query_event(keys["query"]["value"]), Context())
+    denied = [handler(query_event(keys[p]["value"]), Context()) for p in PROVIDERS]
+
+    assert allowed["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert [d["policyDocument"]["Statement"][0]["Effect"] for d in denied] == ["Deny"] * 3
+    assert all("usageIdentifierKey" not in d for d in denied)
+    out = capsys.readouterr().out
+    assert all(k["value"] not in out for k in keys.values())

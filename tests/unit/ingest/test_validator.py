@@ -140,7 +140,8 @@ def test_event_id_is_sanitised_in_the_s3_key(validator: Any, s3: Any, clock: Clo
     body = json.dumps(event).encode()
 
     assert validator.process(signed(body, clock)).status == 200
-    assert stored_keys(s3) == ["stripe/2026/11/18/evt_.._.._etc_passwd_x_1.json"]
+    # Sanitising changed the id, so a digest of the original id keeps it apart from `evt_.._.._etc_passwd_x_1`.
+    assert stored_keys(s3) == ["stripe/2026/11/18/evt_.._.._etc_passwd_x_1~id-5643da4726375b7e.json"]
 
 
 def test_two_events_of_one_transaction_on_one_day_get_two_objects(validator: Any, s3: Any, clock: Clock) -> None:

@@ -7,13 +7,16 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from webhookdev.local.procs import stop_pid
 from webhookdev.local.registry import aws_client
 
@@ -160,3 +163,53 @@ def test_an_identical_create_stage_retry_returns_the_stage_but_a_conflicting_one
         apigw.create_stage(deploymentId=second, **request)
     with pytest.raises(apigw.exceptions.ConflictException):
         apigw.create_stage(deploymentId=first, **{**request, "variables": {"table": "other"}})
+
+
+def test_conditional_put_keeps_the_first_body_on_the_moto_server(moto_url: str) -> None:
+    s3 = aws_client("s3", moto_url)
+    s3.create_bucket(Bucket="write-once")
+    s3.put_object(Bucket="write-once", Key="k", Body=b"first", IfNoneMatch="*")
+
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket="write-once", Key="k", Body=b"second", IfNoneMatch="*")
+
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert s3.get_object(Bucket="write-once", Key="k")["Body"].read() == b"first"
+
+
+def test_concurrent_conditional_puts_have_exactly_one_winner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto import mock_aws  # noqa: PLC0415
+    from moto.s3 import models  # noqa: PLC0415
+    from webhookdev.local import moto_compat  # noqa: PLC0415
+
+    moto_compat.apply()
+    original = models.S3Backend.put_object
+
+    def slow_put(self: Any, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # widen the window between moto's condition check and its write
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(models.S3Backend, "put_object", slow_put)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="race")
+        statuses: list[int] = []
+
+        def put(body: bytes) -> None:
+            try:
+                s3.put_object(Bucket="race", Key="k", Body=body, IfNoneMatch="*")
+                statuses.append(200)
+            except ClientError as exc:
+                statuses.append(exc.response["ResponseMetadata"]["HTTPStatusCode"])
+
+        threads = [threading.Thread(target=put, args=(bytes([65 + i]),)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = s3.get_object(Bucket="race", Key="k")["Body"].read()
+
+    assert sorted(statuses) == [200, 412]
+    assert stored in (b"A", b"B")

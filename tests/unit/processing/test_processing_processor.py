@@ -312,3 +312,28 @@ def test_inline_body_must_be_valid_base64(processor: Processor) -> None:
     event["body_base64"] = base64.b64encode(b"x").decode()[:-1] + "!"
     with pytest.raises(binascii.Error):
         processor.process(event)
+
+
+def test_replay_after_a_fix_replaces_the_failed_record(processor: Processor, aws: dict[str, Any]) -> None:
+    body = json.loads(load_sample("stripe", "payment_intent_succeeded"))
+    body["data"]["object"]["currency"] = "zzz"
+    event = async_event("stripe", json.dumps(body).encode(), "application/json")
+    assert processor.process(event)[0].outcome is Outcome.FAILED
+
+    def fixed_parse(provider: str, raw: bytes, content_type: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(raw)
+        parsed["data"]["object"]["currency"] = "usd"  # stands in for a normalizer that now understands the event
+        return parsed
+
+    fixed = Processor(dynamodb=aws["dynamodb"], s3=aws["s3"], logger=processor._logger, parse=fixed_parse)
+    [result] = fixed.process(event)
+
+    assert result.outcome is Outcome.PROCESSED
+    [item] = items(aws)
+    assert (item["transaction_id"], int(item["timestamp"])) == ("pi_3QP8fW2eZvKYlo2C1h6Tq4Ws", T0)
+    assert (item["status"], item["currency"]) == ("processed", "USD")
+    assert "failure_reason" not in item
+    # Replaying again changes nothing, and a failed result never replaces a processed record.
+    assert fixed.process(event)[0].outcome is Outcome.DUPLICATE
+    assert processor.process(event)[0].outcome is Outcome.DUPLICATE
+    assert items(aws)[0]["status"] == "processed"
