@@ -76,6 +76,17 @@ data "aws_iam_policy_document" "validator" {
     actions   = ["lambda:InvokeFunction"]
     resources = [module.processor.function_arn]
   }
+
+  # SSE-KMS on the raw bucket (optional): a put needs a data key from the customer-managed key, and the write-once
+  # check (rawstore.put_once) reads an existing object back to compare it with a redelivery, which needs Decrypt.
+  dynamic "statement" {
+    for_each = var.raw_payloads_kms_key_arn == null ? [] : [var.raw_payloads_kms_key_arn]
+    content {
+      sid       = "EncryptRawPayloads"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "validator" {
@@ -123,6 +134,15 @@ data "aws_iam_policy_document" "processor" {
     sid       = "ReadLargeRawPayloads"
     actions   = ["s3:GetObject"]
     resources = ["${module.raw_payloads_bucket.bucket_arn}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.raw_payloads_kms_key_arn == null ? [] : [var.raw_payloads_kms_key_arn]
+    content {
+      sid       = "DecryptRawPayloads"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
   }
 
   # Lambda's async dead_letter_config sends with the function's own role.

@@ -9,8 +9,12 @@ locals {
     }
     paypal = merge(
       {
-        PAYPAL_CERT_ALLOWED_HOSTS = var.paypal_cert_allowed_hosts
-        PAYPAL_IPN_VERIFY_URL     = var.paypal_ipn_verify_url
+        PAYPAL_CERT_ALLOWED_HOSTS             = var.paypal_cert_allowed_hosts
+        PAYPAL_IPN_VERIFY_URL                 = var.paypal_ipn_verify_url
+        PAYPAL_IPN_RECEIVERS                  = join(",", var.paypal_ipn_receivers)
+        PAYPAL_TRANSMISSION_TOLERANCE_SECONDS = tostring(var.paypal_transmission_tolerance_seconds)
+        # Sandbox certificates never count in prod, whatever the variable says (the code checks ENVIRONMENT too).
+        PAYPAL_TRUST_SANDBOX = tostring(var.paypal_trust_sandbox && var.environment != "prod")
       },
       var.paypal_cert_ca_bundle == null ? {} : { PAYPAL_CERT_CA_BUNDLE = var.paypal_cert_ca_bundle },
     )
@@ -47,6 +51,7 @@ module "validators" {
       POWERTOOLS_SERVICE_NAME = local.validator_function_names[each.key]
     },
     lookup(local.provider_environment, each.key, {}),
+    var.raw_payloads_kms_key_arn == null ? {} : { RAW_PAYLOADS_KMS_KEY_ARN = var.raw_payloads_kms_key_arn },
     each.value.extra_environment,
   )
 

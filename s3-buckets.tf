@@ -12,6 +12,8 @@ module "raw_payloads_bucket" {
   bucket             = "${local.account_id}-webhook-payloads-${var.environment}"
   force_destroy      = var.s3_force_destroy
   versioning_enabled = false # the request: keys are unique per event id and written once
+  # SSE-S3 by default; a customer-managed key when one is given (docs/security.md, PCI DSS v4 3.5.1.2).
+  kms_key_arn = var.raw_payloads_kms_key_arn
 
   lifecycle_rules = [
     {

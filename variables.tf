@@ -145,9 +145,9 @@ variable "stripe_tolerance_seconds" {
 }
 
 variable "paypal_cert_allowed_hosts" {
-  description = "Comma-separated hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS, passed as is); https only is enforced in code."
+  description = "Comma-separated hosts a PayPal signing certificate may be downloaded from (PAYPAL_CERT_ALLOWED_HOSTS). The code enforces https, port 443 and no query; sandbox hosts listed here are dropped unless paypal_trust_sandbox is on (docs/security.md)."
   type        = string
-  default     = "api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com"
+  default     = "api.paypal.com,api-m.paypal.com"
 
   validation {
     condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?(,[a-z0-9.-]+(:[0-9]+)?)*$", var.paypal_cert_allowed_hosts))
@@ -758,5 +758,46 @@ variable "query_api_allowed_principals" {
   validation {
     condition     = alltrue([for p in var.query_api_allowed_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", p))])
     error_message = "query_api_allowed_principals must be IAM role, user or account-root ARNs."
+  }
+}
+
+# --- Hostile traffic and card data (issue 8, docs/security.md) --------------------------------------------------------
+
+variable "paypal_ipn_receivers" {
+  description = "Our PayPal merchant account ids and/or primary e-mails (PAYPAL_IPN_RECEIVERS, comma-joined). A PayPal-verified IPN whose receiver_id, receiver_email and business match none of them is acknowledged but never booked (decision 25). Empty: every IPN is refused with a 5xx (fail closed, PayPal retries) until this is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.paypal_ipn_receivers : can(regex("^[^,\\s]+$", r))])
+    error_message = "paypal_ipn_receivers entries must be non-empty and hold no comma or whitespace."
+  }
+}
+
+variable "paypal_trust_sandbox" {
+  description = "Trust PayPal sandbox signing certificates (sandbox hosts and subject CN). Ignored in prod: anyone can get a sandbox webhook signed by PayPal. Set it in dev and staging only."
+  type        = bool
+  default     = false
+}
+
+variable "paypal_transmission_tolerance_seconds" {
+  description = "Maximum age of PAYPAL-TRANSMISSION-TIME on a REST webhook (PAYPAL_TRANSMISSION_TOLERANCE_SECONDS). The default, 4 days, covers PayPal's retries over 3 days plus a day of margin; replays older than this are refused with 401."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.paypal_transmission_tolerance_seconds >= 300 && var.paypal_transmission_tolerance_seconds <= 1209600
+    error_message = "paypal_transmission_tolerance_seconds must be between 300 (5 minutes) and 1209600 (14 days)."
+  }
+}
+
+variable "raw_payloads_kms_key_arn" {
+  description = "Optional customer-managed KMS key for the raw payloads bucket (SSE-KMS, bucket key on). null keeps the mandated SSE-S3. With a key, the validators get kms:GenerateDataKey and the processor kms:Decrypt on it; see docs/security.md for the PCI DSS v4 3.5.1.2 trade-off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.raw_payloads_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.raw_payloads_kms_key_arn))
+    error_message = "raw_payloads_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or null."
   }
 }

@@ -13,6 +13,10 @@ secret_recovery_window_in_days = 0
 
 # Sandbox PayPal IPN postback.
 paypal_ipn_verify_url = "https://ipnpb.sandbox.paypal.com/cgi-bin/webscr"
+# Sandbox webhooks are signed with sandbox certificates; never in prod (docs/security.md).
+paypal_trust_sandbox = true
+# Our sandbox merchant accounts (ids or primary e-mails): IPNs to anyone else are not booked (decision 25).
+paypal_ipn_receivers = []
 
 alarm_email_addresses = []
 

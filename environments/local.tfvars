@@ -13,8 +13,10 @@ s3_force_destroy               = true
 secret_recovery_window_in_days = 0
 
 # The PayPal stub serves certificates and the IPN postback over https from localhost.
-paypal_cert_allowed_hosts = "api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com,localhost"
+paypal_cert_allowed_hosts = "api.paypal.com,api-m.paypal.com,localhost"
 paypal_ipn_verify_url     = "https://localhost:45663/cgi-bin/webscr"
+# The receiver of the IPN samples (devtools/webhookdev/samples/data/paypal/ipn_*.txt).
+paypal_ipn_receivers = ["S8XGHLYDW9T3S", "seller.ipn@example.com"]
 
 # What the local gateway serves and what the Square test client signs.
 square_notification_url = "http://127.0.0.1:45661/local/api/v1/webhooks/square"

@@ -12,6 +12,10 @@ secret_recovery_window_in_days = 30
 raw_payload_retention_days     = 2557
 transaction_log_retention_days = 2557
 
+# Our PayPal merchant account ids / primary e-mails: until set, every IPN is refused (5xx, PayPal retries), because
+# a VERIFIED IPN may pay someone else's account (decision 25).
+paypal_ipn_receivers = []
+
 # Set to false if an AWS Organizations trail already records this account (decision 17).
 enable_cloudtrail = true
 

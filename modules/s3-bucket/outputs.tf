@@ -14,7 +14,7 @@ output "bucket_regional_domain_name" {
 }
 
 output "sse_algorithm" {
-  description = "Default encryption algorithm (AES256: SSE-S3)."
+  description = "Default encryption algorithm (AES256: SSE-S3; aws:kms: SSE-KMS with kms_key_arn)."
   value       = try(one(flatten([for r in aws_s3_bucket_server_side_encryption_configuration.this[0].rule : r.apply_server_side_encryption_by_default[*].sse_algorithm])), null)
 }
 

@@ -26,6 +26,17 @@ variable "versioning_enabled" {
   default     = true
 }
 
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for default encryption (SSE-KMS with a bucket key). null keeps SSE-S3 (AES256)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN or null."
+  }
+}
+
 variable "policy_documents" {
   description = "Extra IAM policy JSON documents merged into the bucket policy (e.g. CloudTrail's delivery statements); the TLS-only deny is always added."
   type        = list(string)

@@ -1,9 +1,17 @@
 """Named failures of the webhook path, and the one table that maps each to an HTTP status.
 
-Handlers raise these; only :func:`http_status` decides what the caller sees.
+Handlers raise these; only :func:`http_status` decides what the caller sees. Messages name the field and the
+problem, never the value (issue 8): they reach logs, X-Ray, the runtime's error line and the DLQ's ErrorMessage.
+:func:`redact_errors` enforces that for exceptions that leave a handler.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+MAX_ERROR_MESSAGE_CHARS = 300
 
 
 class WebhookError(Exception):
@@ -49,6 +57,15 @@ class UntrustedCertificate(InvalidSignature):
     """PayPal's signing certificate URL or certificate failed a check (host, dates, chain, subject)."""
 
     outcome = "untrusted_certificate"
+
+
+class ForeignReceiver(WebhookError):
+    """A PayPal-verified IPN paid an account that is not ours (decision 25): acknowledged, never booked.
+
+    It maps to 200 so PayPal does not retry for days; it is counted and logged, and nothing is stored.
+    """
+
+    outcome = "foreign_receiver"
 
 
 class MalformedPayload(WebhookError):
@@ -104,6 +121,7 @@ class Unauthorized(WebhookError):
 
 # The one place a failure becomes an HTTP status. Lookup walks the class hierarchy, most specific first.
 _HTTP_STATUS: dict[type[WebhookError], int] = {
+    ForeignReceiver: 200,
     InvalidSignature: 401,
     Unauthorized: 401,
     MalformedPayload: 400,
@@ -122,3 +140,35 @@ def http_status(exc: BaseException) -> int:
         if cls in _HTTP_STATUS:
             return _HTTP_STATUS[cls]
     return 500
+
+
+class RedactedError(Exception):
+    """An exception leaving a handler, re-raised with a masked, bounded message and its original type's name.
+
+    The Lambda runtime writes ``errorType``/``errorMessage`` to the function's log and to the DLQ message's
+    ``ErrorMessage`` attribute, and Powertools records the exception in X-Ray: none of them may carry card data.
+    """
+
+    def __init__(self, original: BaseException) -> None:
+        from webhook_core.masking import mask_text  # noqa: PLC0415 - avoid an import cycle at load time
+
+        self.original_type = type(original).__name__
+        text = mask_text(str(original)[: MAX_ERROR_MESSAGE_CHARS * 2])[:MAX_ERROR_MESSAGE_CHARS]
+        super().__init__(f"{self.original_type}: {text}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def redact_errors(function: F) -> F:
+    """Re-raise any exception from ``function`` as :class:`RedactedError` (chain suppressed: the traceback of the
+    original still goes to the log through the masking formatter, where the caller logs it)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            raise RedactedError(exc) from None
+
+    return wrapper  # type: ignore[return-value]

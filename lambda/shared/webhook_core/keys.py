@@ -2,8 +2,8 @@
 
 Keying by the provider event id keeps two events of one transaction on one day apart. Raw objects are write-once
 (:mod:`webhook_core.rawstore`): a duplicate delivery on the same day finds its own object and writes nothing. An id
-that sanitising changes gets a digest of the original id appended (``~id-<sha256/16>``), so ids that differ only
-in sanitised characters never share a raw key.
+that sanitising changes gets a digest of the masked original id appended (``~id-<sha256/16>``), so ids that differ
+only in sanitised characters never share a raw key.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import hashlib
 import re
 from datetime import UTC, datetime
 
+from webhook_core.masking import mask_id
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MAX_EVENT_ID_LENGTH = 200
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def sanitize_event_id(event_id: str) -> str:
-    """Restrict to ``[A-Za-z0-9._-]`` (others become ``_``), no leading dot, at most 200 characters."""
-    cleaned = _UNSAFE.sub("_", event_id)[:MAX_EVENT_ID_LENGTH]
+    """Masked (a card number in an id never becomes a key or an annotation), restricted to ``[A-Za-z0-9._-]``
+    (others become ``_``), no leading dot, at most 200 characters."""
+    cleaned = _UNSAFE.sub("_", mask_id(event_id, MAX_EVENT_ID_LENGTH))[:MAX_EVENT_ID_LENGTH]
     if cleaned.startswith("."):
         cleaned = "_" + cleaned[1:]
     return cleaned or "_"
@@ -33,7 +36,10 @@ def object_name(event_id: str) -> str:
     cleaned = sanitize_event_id(event_id)
     if cleaned == event_id:
         return cleaned
-    digest = hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    # The digest is of the *masked* id: an unkeyed hash of an id that held a card number would let anyone who knows
+    # the visible BIN and last four recover the PAN by brute force (PCI DSS 3.5.1.1 wants keyed hashes). Ids that
+    # differ only in masked digits therefore share a name; the write-once store keeps a different body beside it.
+    digest = hashlib.sha256(mask_id(event_id, MAX_EVENT_ID_LENGTH).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"{cleaned}~id-{digest}"
 
 

@@ -35,7 +35,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from webhook_core.config import setting
-from webhook_core.errors import ConfigurationError, MalformedPayload
+from webhook_core.errors import ConfigurationError, MalformedPayload, redact_errors
 from webhook_core.keys import processed_key, sanitize_event_id
 from webhook_core.log import get_logger
 from webhook_core.masking import mask
@@ -548,6 +548,7 @@ def build_lambda_handler(service: str = "webhook-processor") -> Callable[[Mappin
 
     @metrics.log_metrics(raise_on_empty_metrics=False)
     @tracer.capture_lambda_handler(capture_response=False)
+    @redact_errors  # the runtime error line, X-Ray and the DLQ ErrorMessage never quote a value
     def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         results = processor.process(event)
         return {"results": [result.as_dict() for result in results]}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,7 @@ def put_once(
     body: bytes,
     content_type: str,
     metadata: dict[str, str],
+    encryption: Mapping[str, str],
 ) -> StoredPayload:
     """Store ``body`` write-once under ``key`` (or its variant); any AWS error other than 412 propagates."""
     for candidate in (key, variant_key(key, body)):
@@ -81,8 +83,8 @@ def put_once(
                 Key=candidate,
                 Body=body,
                 ContentType=content_type,
-                ServerSideEncryption="AES256",
                 Metadata=metadata,
+                **encryption,
                 IfNoneMatch="*",
             )
         except ClientError as exc:

@@ -33,7 +33,7 @@ from webhook_core.errors import (
 )
 from webhook_core.keys import raw_payload_key, stored_content_type
 from webhook_core.log import get_logger
-from webhook_core.masking import mask_text
+from webhook_core.masking import clip, mask_id
 from webhook_core.observability import set_tracer, subsegment
 from webhook_core.providers import ProviderPlugin, Verified, VerifyContext, get_provider
 from webhook_core.rawstore import StoredPayload, put_once
@@ -46,6 +46,7 @@ METRIC_NAMESPACE = "PaymentWebhooks"
 # outcome -> metric name (one count per request besides WebhookReceived)
 OUTCOME_METRICS: Mapping[str, str] = {
     "accepted": "WebhookAccepted",
+    "foreign_receiver": "ForeignReceiver",
     "invalid_signature": "InvalidSignature",
     "stale_timestamp": "InvalidSignature",
     "missing_header": "InvalidSignature",
@@ -82,6 +83,28 @@ class Request:
         return self.headers.get("content-type", "")
 
 
+def _raw_body(event: Mapping[str, Any]) -> bytes:
+    """The exact bytes the provider sent: base64-decoded when flagged, else the UTF-8 of the body string."""
+    body = event.get("body")
+    if body is None or body == "":
+        raise MalformedPayload("empty body")
+    if not isinstance(body, str):
+        raise MalformedPayload("body is not a string")
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedPayload("body is flagged base64 but is not") from exc
+    else:
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError as exc:  # lone surrogates from a JSON-escaped event body
+            raise MalformedPayload("body is not valid UTF-8") from exc
+    if not raw:
+        raise MalformedPayload("empty body")
+    return raw
+
+
 def parse_request(event: Mapping[str, Any]) -> Request:
     """Headers (lowercased), stage variables and the exact raw body (base64-decoded when flagged)."""
     headers: dict[str, str] = {}
@@ -97,20 +120,7 @@ def parse_request(event: Mapping[str, Any]) -> Request:
                 headers[str(name).lower()] = str(value)
     stage = event.get("stageVariables") or {}
     stage_variables = {str(k): str(v) for k, v in stage.items()} if isinstance(stage, Mapping) else {}
-    body = event.get("body")
-    if body is None or body == "":
-        raise MalformedPayload("empty body")
-    if not isinstance(body, str):
-        raise MalformedPayload("body is not a string")
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise MalformedPayload("body is flagged base64 but is not") from exc
-    else:
-        raw = body.encode("utf-8")
-    if not raw:
-        raise MalformedPayload("empty body")
+    raw = _raw_body(event)
     return Request(raw=raw, headers=headers, stage_variables=stage_variables)
 
 
@@ -200,6 +210,7 @@ class Validator:
                     body=request.raw,
                     content_type=stored_content_type(request.content_type),
                     metadata=metadata,
+                    encryption=settings.raw_payload_encryption(),
                 )
         except Exception as exc:  # botocore ClientError/BotoCoreError and anything else: provider must retry
             raise StorageUnavailable(f"raw payload put failed: {_describe(exc)}") from exc
@@ -244,8 +255,9 @@ class Validator:
             request = parse_request(event)
             settings = Settings.load(request.stage_variables, self.environ)
             parsed = self.plugin.parse_body(request.raw, request.content_type)
-            outcome.event_id = self.plugin.event_id(parsed)
-            outcome.transaction_id = self.plugin.transaction_id(parsed)
+            # Bounded before any other work: these come from a body nobody has verified yet (issue 8).
+            outcome.event_id = clip(self.plugin.event_id(parsed))
+            outcome.transaction_id = clip(self.plugin.transaction_id(parsed))
             outcome.verified = self.verify(request, settings, received_at)
             key = raw_payload_key(self.provider, outcome.event_id, received_at, request.content_type)
             stored = self.store(request, settings, key, received_at)
@@ -264,11 +276,45 @@ class Validator:
 
 def render(outcome: Outcome) -> dict[str, Any]:
     """The API Gateway proxy response for an outcome (no internal detail for 401/5xx)."""
+    if outcome.status == 200 and outcome.outcome != "accepted":
+        return response(200, {"received": True, "booked": False})
     if outcome.status == 200:
-        return response(200, {"received": True, "event_id": outcome.event_id})
+        return response(200, {"received": True, "event_id": mask_id(outcome.event_id)})
     if outcome.status == 400:
         return response(400, {"message": f"Malformed payload: {outcome.reason}"})
     return response(outcome.status, {"message": CLIENT_MESSAGES.get(outcome.status, "Internal error")})
+
+
+def annotate(tracer: Any, provider: str, outcome: Outcome) -> None:
+    """X-Ray annotations of one request. Traces are not masked by the log formatter: ids are masked here."""
+    tracer.put_annotation("provider", provider)
+    tracer.put_annotation("status", outcome.outcome)
+    tracer.put_annotation("http_status", str(outcome.status))
+    if outcome.transaction_id:
+        tracer.put_annotation("transaction_id", mask_id(outcome.transaction_id))
+    if outcome.event_id:
+        tracer.put_annotation("event_id", mask_id(outcome.event_id))
+
+
+def log_outcome(logger: Any, metrics: Any, outcome: Outcome, fields: dict[str, Any]) -> None:
+    """The one log line per request (masked by the formatter), at the level its outcome deserves."""
+    if outcome.status == 200 and outcome.outcome != "accepted":
+        logger.warning(f"Webhook acknowledged, not booked: {outcome.reason}", extra=fields)
+    elif outcome.status == 200:
+        fields["s3_key"] = outcome.s3_key
+        if outcome.verified is not None:
+            fields["scheme"] = outcome.verified.scheme
+            if outcome.verified.notes:
+                fields["checks_failed"] = list(outcome.verified.notes)
+                metrics.add_metric(name="VerifiedPayloadSuspect", unit=MetricUnit.Count, value=1)
+        logger.info("Webhook accepted", extra=fields)
+    elif outcome.status == 401:
+        # The literal "Invalid signature" is what the CloudWatch metric filter counts.
+        logger.warning(f"Invalid signature: {outcome.reason}", extra=fields)
+    elif outcome.status < 500:
+        logger.warning(f"Rejected webhook: {outcome.reason}", extra=fields)
+    else:
+        logger.error(f"Webhook not accepted, provider will retry: {outcome.reason}", extra=fields)
 
 
 def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -309,12 +355,7 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
             tracer.put_annotation("status", "error")
             tracer.put_annotation("http_status", "500")
             return response(500, {"message": CLIENT_MESSAGES[500]})
-        tracer.put_annotation("provider", provider)
-        tracer.put_annotation("status", outcome.outcome)
-        tracer.put_annotation("http_status", str(outcome.status))
-        if outcome.transaction_id:
-            # Traces are not masked by the log formatter; the id comes from the payload, so mask it here.
-            tracer.put_annotation("transaction_id", mask_text(outcome.transaction_id)[:250])
+        annotate(tracer, provider, outcome)
         metrics.add_metric(name=OUTCOME_METRICS.get(outcome.outcome, "ValidatorError"), unit=MetricUnit.Count, value=1)
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="ValidationLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
@@ -325,18 +366,7 @@ def create_handler(default_provider: str) -> Callable[[dict[str, Any], Any], dic
             "status_code": outcome.status,
             "duration_ms": round(elapsed_ms, 2),
         }
-        if outcome.status == 200:
-            fields["s3_key"] = outcome.s3_key
-            if outcome.verified is not None:
-                fields["scheme"] = outcome.verified.scheme
-            logger.info("Webhook accepted", extra=fields)
-        elif outcome.status == 401:
-            # The literal "Invalid signature" is what the CloudWatch metric filter counts.
-            logger.warning(f"Invalid signature: {outcome.reason}", extra=fields)
-        elif outcome.status < 500:
-            logger.warning(f"Rejected webhook: {outcome.reason}", extra=fields)
-        else:
-            logger.error(f"Webhook not accepted, provider will retry: {outcome.reason}", extra=fields)
+        log_outcome(logger, metrics, outcome, fields)
         return render(outcome)
 
     return handler

@@ -50,7 +50,13 @@ def test_raw_and_processed_keys_follow_the_design() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("evt_ABC-1.2", "evt_ABC-1.2"), ("a/b c", "a_b_c"), ("..", "_."), ("", "_"), ("x" * 300, "x" * 200)],
+    [
+        ("evt_ABC-1.2", "evt_ABC-1.2"),
+        ("a/b c", "a_b_c"),
+        ("..", "_."),
+        ("", "_"),
+        ("x" * 300, "x" * 183 + "_0d4e2ca9e9cbced7"),
+    ],
 )
 def test_event_ids_are_sanitised(raw: str, clean: str) -> None:
     assert sanitize_event_id(raw) == clean
@@ -58,6 +64,7 @@ def test_event_ids_are_sanitised(raw: str, clean: str) -> None:
 
 def test_every_named_failure_has_exactly_the_documented_status() -> None:
     expected = {
+        errors.ForeignReceiver: 200,
         errors.InvalidSignature: 401,
         errors.StaleTimestamp: 401,
         errors.MissingHeader: 401,

@@ -36,6 +36,11 @@ EVENT_ID = json.loads(BODY)["id"]
 IPN = load_sample("paypal", "ipn_web_accept_completed")
 FORM = "application/x-www-form-urlencoded"
 CERT_PATH = "/certs/paypal.pem"
+RECEIVER_ID = "S8XGHLYDW9T3S"  # the receiver_id of the IPN samples
+
+
+def transmission_time(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -50,7 +55,11 @@ class PayPalEnv:
     def headers(self, body: bytes, cert_url: str | None = None, key_pem: bytes | None = None, **kw: str) -> Any:
         url = cert_url if cert_url is not None else self.stub.url(CERT_PATH)
         return signing.paypal_transmission_headers(
-            body, kw.get("webhook_id", PAYPAL_WEBHOOK_ID), url, key_pem or self.pki.signing_key_pem
+            body,
+            kw.get("webhook_id", PAYPAL_WEBHOOK_ID),
+            url,
+            key_pem or self.pki.signing_key_pem,
+            transmission_time=kw.get("transmission_time") or transmission_time(self.clock.now),
         )
 
     def rest(self, body: bytes, headers: dict[str, str]) -> Any:
@@ -83,6 +92,7 @@ def pp(
         PAYPAL_CERT_ALLOWED_HOSTS="127.0.0.1",
         PAYPAL_CERT_CA_BUNDLE=paypal_stub.ca_bundle,
         PAYPAL_IPN_VERIFY_URL=paypal_stub.url("/cgi-bin/webscr"),
+        PAYPAL_IPN_RECEIVERS=f"{RECEIVER_ID},other-shop@example.com",
     )
     clock.now = datetime.now(UTC).timestamp()  # the test certificates are valid from now on
     return PayPalEnv(validator, paypal_stub, paypal_pki, s3, clock, lambda_stub)
@@ -134,14 +144,18 @@ def test_paypal_certificate_url_outside_the_allow_list_is_refused_without_downlo
     assert stored_keys(pp.s3) == []
 
 
-def test_paypal_default_allow_list_refuses_a_foreign_host(make_validator: MakeValidator) -> None:
+def test_paypal_default_allow_list_refuses_a_foreign_host(make_validator: MakeValidator, clock: Clock) -> None:
     validator = make_validator("paypal", {"webhook_id": PAYPAL_WEBHOOK_ID})
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     headers = signing.paypal_transmission_headers(
-        BODY, PAYPAL_WEBHOOK_ID, "https://certs.attacker.example/paypal.pem", key_pem
+        BODY,
+        PAYPAL_WEBHOOK_ID,
+        "https://certs.attacker.example/paypal.pem",
+        key_pem,
+        transmission_time=transmission_time(clock.now),
     )
 
     outcome = validator.process(api_event(BODY, {"Content-Type": "application/json", **headers}, provider="paypal"))
@@ -253,6 +267,7 @@ def test_paypal_ipn_needs_no_secret(make_validator: MakeValidator, paypal_stub: 
         None,
         PAYPAL_CERT_CA_BUNDLE=paypal_stub.ca_bundle,
         PAYPAL_IPN_VERIFY_URL=paypal_stub.url("/cgi-bin/webscr"),
+        PAYPAL_IPN_RECEIVERS=RECEIVER_ID,
     )
 
     assert validator.process(api_event(IPN, {"Content-Type": FORM}, provider="paypal")).status == 200

@@ -118,6 +118,7 @@ def test_a_concurrent_conditional_write_is_a_503_so_the_provider_retries(
 
 def test_put_once_reports_whether_it_wrote(s3: Any) -> None:
     args = {"bucket": BUCKET, "key": "p/k.json", "content_type": "application/json", "metadata": {}}
+    args["encryption"] = {"ServerSideEncryption": "AES256"}
 
     assert put_once(s3, body=b"1", **args).created is True
     assert put_once(s3, body=b"1", **args).created is False

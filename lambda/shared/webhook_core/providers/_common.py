@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl
 from webhook_core.errors import MalformedPayload, MissingHeader, UnsupportedContentType
 
 JSON_CONTENT_TYPE = "application/json"
+# Real webhooks nest fewer than 10 levels; anything deeper than this is refused (400) before any other work.
+MAX_JSON_DEPTH = 64
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -30,14 +32,37 @@ def parse_json_object(raw: bytes, content_type: str) -> dict[str, Any]:
     """The body as a JSON object; the content type, when given, must be JSON."""
     kind = media_type(content_type)
     if kind and kind != JSON_CONTENT_TYPE and not kind.endswith("+json"):
-        raise UnsupportedContentType(f"expected application/json, got {kind}")
+        raise UnsupportedContentType("Content-Type must be application/json")
     try:
         parsed = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedPayload("body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise MalformedPayload(f"body nests deeper than {MAX_JSON_DEPTH} levels") from exc
     if not isinstance(parsed, dict):
         raise MalformedPayload("body is not a JSON object")
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise MalformedPayload(f"body nests deeper than {MAX_JSON_DEPTH} levels")
     return parsed
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, computed without recursion (a list or object adds one level)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            return depth
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parse_form(raw: bytes, charset: str = "utf-8") -> dict[str, Any]:

@@ -21,6 +21,7 @@ class Verified:
     scheme: str  # e.g. "stripe-v1", "paypal-rest", "paypal-ipn", "square-hmac-sha256"
     signed_at: int | None = None  # the signed timestamp, when the scheme has one
     key_index: int | None = None  # which configured secret matched (rotation visibility)
+    notes: tuple[str, ...] = ()  # checks a verified body failed that do not stop it (logged, counted), by field name
 
 
 @dataclass(frozen=True)

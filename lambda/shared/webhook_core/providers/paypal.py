@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from webhook_core.config import PAYPAL_TRANSMISSION_FUTURE_SKEW_SECONDS, Settings
 from webhook_core.errors import (
     ConfigurationError,
+    ForeignReceiver,
     InvalidSignature,
     MalformedPayload,
+    StaleTimestamp,
     UnsupportedContentType,
     UntrustedCertificate,
     VerificationUnavailable,
@@ -54,11 +59,21 @@ IPN_TIMEOUT = (2.0, 5.0)
 MAX_CERT_BYTES = 64 * 1024
 MAX_CACHED_CERTIFICATES = 16
 MAX_CHAIN_DEPTH = 6
+MAX_CERT_URL_CHARS = 512
+# Refused certificate URLs are remembered this long, so repeating a forged URL costs no download.
+NEGATIVE_CACHE_SECONDS = 300.0
+MAX_NEGATIVE_CACHE = 256
+MAX_TRANSMISSION_HEADER_CHARS = 256
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# RFC 3986 unreserved, reserved and percent characters: no whitespace, no control characters, ASCII only.
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_TRANSMISSION_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,15}(?:Z|[+-][0-9]{2}:?[0-9]{2})")
 
 _lock = threading.Lock()
 _session: requests.Session | None = None
 _cert_cache: dict[str, list[x509.Certificate]] = {}
+_refused: dict[str, tuple[float, str]] = {}  # canonical URL -> (monotonic time, reason)
+download_count = 0  # certificate downloads attempted by this container (tests, metrics)
 _trust_cache: dict[str, dict[bytes, list[x509.Certificate]]] = {}
 
 
@@ -77,6 +92,7 @@ def reset_caches() -> None:
     with _lock:
         _cert_cache.clear()
         _trust_cache.clear()
+        _refused.clear()
         _session = None
 
 
@@ -84,20 +100,37 @@ def reset_caches() -> None:
 
 
 def check_cert_url(url: str, allowed_hosts: tuple[str, ...]) -> str:
-    """The URL when it is https on an allow-listed host; :class:`UntrustedCertificate` otherwise."""
+    """The canonical form (``https://host/path``) of an acceptable certificate URL; :class:`UntrustedCertificate`
+    otherwise.
+
+    Accepted: https, an allow-listed host, port 443 (any port only for an allow-listed loopback host, the local
+    stub), no userinfo, query or fragment, and no whitespace or control character anywhere (``urlsplit`` silently
+    drops tabs and newlines, so they are refused before it runs). The certificate is cached under this canonical URL.
+    """
+    if len(url) > MAX_CERT_URL_CHARS or not _URL_CHARS.fullmatch(url):
+        raise UntrustedCertificate("PAYPAL-CERT-URL has characters a URL may not carry")
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        _ = parts.port  # raises ValueError on a malformed port
+        port = parts.port
     except ValueError as exc:
         raise UntrustedCertificate("PAYPAL-CERT-URL is not a valid URL") from exc
     if parts.scheme != "https":
         raise UntrustedCertificate("PAYPAL-CERT-URL is not https")
-    if parts.username or parts.password:
+    if "@" in parts.netloc:
         raise UntrustedCertificate("PAYPAL-CERT-URL carries credentials")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise UntrustedCertificate("PAYPAL-CERT-URL carries a query or fragment")
     if host not in allowed_hosts:
-        raise UntrustedCertificate(f"PAYPAL-CERT-URL host {host!r} is not allow-listed")
-    return url
+        raise UntrustedCertificate("PAYPAL-CERT-URL host is not allow-listed")
+    loopback = host in _LOOPBACK_HOSTS
+    if port not in (None, 443) and not loopback:
+        raise UntrustedCertificate("PAYPAL-CERT-URL is not on port 443")
+    path = parts.path or "/"
+    if not path.startswith("/") or "/../" in f"{path}/" or "/./" in f"{path}/":
+        raise UntrustedCertificate("PAYPAL-CERT-URL path is not canonical")
+    netloc = host if port in (None, 443) else f"{host}:{port}"
+    return f"https://{netloc}{path}"
 
 
 def _trust_store(ca_bundle: str) -> dict[bytes, list[x509.Certificate]]:
@@ -173,16 +206,33 @@ def _subject_cn(cert: x509.Certificate) -> str:
     return str(names[0].value).lower() if names else ""
 
 
+def _refuse(url: str, reason: str) -> UntrustedCertificate:
+    with _lock:
+        while len(_refused) >= MAX_NEGATIVE_CACHE:
+            _refused.pop(next(iter(_refused)))
+        _refused[url] = (time.monotonic(), reason)
+    return UntrustedCertificate(reason)
+
+
 def fetch_certificate_chain(url: str, ca_bundle: str) -> list[x509.Certificate]:
-    """Download (once per URL) and parse the PEM chain at ``url``; TLS is verified against the same CA set."""
+    """Download (once per canonical URL) and parse the PEM chain at ``url``; TLS is verified against the same CAs.
+
+    A URL that answered with something other than a certificate (3xx, 4xx, not PEM, too large) is refused again
+    without a download for :data:`NEGATIVE_CACHE_SECONDS`; a 5xx or a network error is an outage (503, retried).
+    """
+    global download_count  # noqa: PLW0603 - a per-container counter
     with _lock:
         cached = _cert_cache.get(url)
+        refused = _refused.get(url)
     if cached is not None:
         return cached
+    if refused is not None and time.monotonic() - refused[0] < NEGATIVE_CACHE_SECONDS:
+        raise UntrustedCertificate(refused[1])
     import requests  # noqa: PLC0415
     from cryptography import x509  # noqa: PLC0415
 
     verify: bool | str = ca_bundle or True
+    download_count += 1
     try:
         with (
             subsegment("paypal.download_certificate", host=urlsplit(url).hostname or ""),
@@ -190,18 +240,20 @@ def fetch_certificate_chain(url: str, ca_bundle: str) -> list[x509.Certificate]:
         ):
             status = response.status_code
             content = response.raw.read(MAX_CERT_BYTES + 1, decode_content=True) if status == 200 else b""
+    except requests.exceptions.InvalidURL as exc:
+        raise _refuse(url, "PAYPAL-CERT-URL is not a valid URL") from exc
     except requests.RequestException as exc:
         raise VerificationUnavailable(f"could not download the PayPal certificate: {type(exc).__name__}") from exc
-    if 400 <= status < 500:  # not a certificate PayPal serves: a forged or mistyped URL, not an outage
-        raise UntrustedCertificate(f"PAYPAL-CERT-URL answered HTTP {status}")
+    if 300 <= status < 500:  # a redirect or a missing page is not a certificate PayPal serves: forged, not an outage
+        raise _refuse(url, f"PAYPAL-CERT-URL answered HTTP {status}")
     if status != 200:
         raise VerificationUnavailable(f"PayPal certificate download returned HTTP {status}")
     if len(content) > MAX_CERT_BYTES:
-        raise UntrustedCertificate("the PayPal certificate download is too large")
+        raise _refuse(url, "the PayPal certificate download is too large")
     try:
         chain = x509.load_pem_x509_certificates(content)
     except ValueError as exc:
-        raise UntrustedCertificate("PAYPAL-CERT-URL did not return a PEM certificate") from exc
+        raise _refuse(url, "PAYPAL-CERT-URL did not return a PEM certificate") from exc
     with _lock:
         while len(_cert_cache) >= MAX_CACHED_CERTIFICATES:  # PayPal rotates rarely; keep the newest few
             _cert_cache.pop(next(iter(_cert_cache)))
@@ -220,6 +272,25 @@ def _webhook_id(secret: Mapping[str, Any]) -> str:
     return value
 
 
+def check_transmission_time(value: str, now: float, tolerance: int) -> int:
+    """PAYPAL-TRANSMISSION-TIME as a Unix time, within ``tolerance`` seconds in the past (PayPal's 3-day retries)
+    and a few minutes in the future (clock skew); :class:`StaleTimestamp` outside, :class:`InvalidSignature` when
+    it is not an ISO 8601 time."""
+    if len(value) > MAX_TRANSMISSION_HEADER_CHARS or not _TRANSMISSION_TIME.fullmatch(value):
+        raise InvalidSignature("PAYPAL-TRANSMISSION-TIME is not an ISO 8601 time")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidSignature("PAYPAL-TRANSMISSION-TIME is not an ISO 8601 time") from exc
+    sent = int(moment.timestamp())
+    age = now - sent
+    if age > tolerance:
+        raise StaleTimestamp(f"PAYPAL-TRANSMISSION-TIME is {int(age)} s old (tolerance {tolerance} s)")
+    if -age > PAYPAL_TRANSMISSION_FUTURE_SKEW_SECONDS:
+        raise StaleTimestamp(f"PAYPAL-TRANSMISSION-TIME is {int(-age)} s in the future")
+    return sent
+
+
 def verify_rest(raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> Verified:
     transmission_id = header(headers, "PAYPAL-TRANSMISSION-ID")
     transmission_time = header(headers, "PAYPAL-TRANSMISSION-TIME")
@@ -227,14 +298,18 @@ def verify_rest(raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> V
     cert_url = header(headers, "PAYPAL-CERT-URL")
     algo = header(headers, "PAYPAL-AUTH-ALGO")
     if algo.lower() != AUTH_ALGO.lower():
-        raise InvalidSignature(f"unsupported PAYPAL-AUTH-ALGO {algo!r}")
+        raise InvalidSignature("unsupported PAYPAL-AUTH-ALGO")
+    if len(transmission_id) > MAX_TRANSMISSION_HEADER_CHARS:
+        raise InvalidSignature("PAYPAL-TRANSMISSION-ID is too long")
     try:
         signature = base64.b64decode(signature_b64, validate=True)
     except ValueError as exc:
         raise InvalidSignature("PAYPAL-TRANSMISSION-SIG is not base64") from exc
-    webhook_id = _webhook_id(ctx.secret)
     settings = ctx.settings
-    check_cert_url(cert_url, settings.paypal_cert_allowed_hosts)
+    # Cheap checks first: nothing is downloaded for a stale or malformed request.
+    signed_at = check_transmission_time(transmission_time, ctx.now, settings.paypal_transmission_tolerance_seconds)
+    cert_url = check_cert_url(cert_url, settings.paypal_cert_allowed_hosts)
+    webhook_id = _webhook_id(ctx.secret)
 
     from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature  # noqa: PLC0415
     from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
@@ -245,7 +320,7 @@ def verify_rest(raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> V
         raise UntrustedCertificate("PAYPAL-CERT-URL returned no certificate")
     leaf = chain[0]
     if _subject_cn(leaf) not in settings.paypal_cert_subject_cns:
-        raise UntrustedCertificate(f"certificate subject CN {_subject_cn(leaf)!r} is not PayPal's")
+        raise UntrustedCertificate("certificate subject CN is not a trusted PayPal one")
     now = datetime.fromtimestamp(ctx.now, tz=UTC)
     check_certificate_chain(chain, _trust_store(settings.paypal_cert_ca_bundle), now)
     public_key = leaf.public_key()
@@ -256,7 +331,7 @@ def verify_rest(raw: bytes, headers: Mapping[str, str], ctx: VerifyContext) -> V
         public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except CryptoInvalidSignature as exc:
         raise InvalidSignature("PAYPAL-TRANSMISSION-SIG does not match", secret_mismatch=True) from exc
-    return Verified(provider="paypal", scheme="paypal-rest", key_index=0)
+    return Verified(provider="paypal", scheme="paypal-rest", signed_at=signed_at, key_index=0)
 
 
 # --- IPN: postback ---------------------------------------------------------------------------------------------------
@@ -270,9 +345,46 @@ def check_ipn_url(url: str) -> str:
     return url
 
 
+IPN_RECEIVER_FIELDS = ("receiver_id", "receiver_email", "business")
+_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,4})?")
+
+
+def check_ipn_receiver(parsed: Mapping[str, Any], settings: Settings) -> None:
+    """Decision 25: the IPN must name one of our PayPal accounts; :class:`ForeignReceiver` otherwise."""
+    ours = set(settings.paypal_ipn_receivers)
+    named = {str(parsed.get(name) or "").strip().lower() for name in IPN_RECEIVER_FIELDS} - {""}
+    if not named & ours:
+        raise ForeignReceiver("IPN receiver_id, receiver_email and business match none of PAYPAL_IPN_RECEIVERS")
+
+
+def ipn_amount_problems(parsed: Mapping[str, Any]) -> tuple[str, ...]:
+    """What is wrong with ``mc_gross`` / ``mc_currency`` (PayPal's IPN checklist), by field name only."""
+    from webhook_core.money import ISO_4217_EXPONENTS  # noqa: PLC0415 - IPN path only
+
+    problems: list[str] = []
+    gross = parsed.get("mc_gross")
+    currency = parsed.get("mc_currency")
+    if gross is not None or currency is not None:
+        code = str(currency or "").strip().upper()
+        if code not in ISO_4217_EXPONENTS:
+            problems.append("mc_currency is not an ISO 4217 currency")
+        text = str(gross or "").strip()
+        if not _AMOUNT.fullmatch(text):
+            problems.append("mc_gross is not a decimal amount")
+        elif code in ISO_4217_EXPONENTS and "." in text and len(text.split(".", 1)[1]) > ISO_4217_EXPONENTS[code]:
+            problems.append("mc_gross has more decimals than mc_currency allows")
+    return tuple(problems)
+
+
 def verify_ipn(raw: bytes, ctx: VerifyContext) -> Verified:
     import requests  # noqa: PLC0415 - PayPal path only
 
+    if not ctx.settings.paypal_ipn_receivers:
+        # Fail closed (decision 25): without our account list a VERIFIED IPN could be anyone's payment.
+        raise ConfigurationError(
+            "PAYPAL_IPN_RECEIVERS is empty, so no IPN can be booked: set paypal_ipn_receivers to our PayPal "
+            "merchant ids/e-mails (PayPal retries the IPN meanwhile)"
+        )
     url = check_ipn_url(ctx.settings.paypal_ipn_verify_url)
     verify: bool | str = ctx.settings.paypal_cert_ca_bundle or True
     body = b"cmd=_notify-validate&" + raw
@@ -292,7 +404,9 @@ def verify_ipn(raw: bytes, ctx: VerifyContext) -> Verified:
         raise VerificationUnavailable(f"IPN postback returned HTTP {response.status_code}")
     answer = response.text.strip()
     if answer == "VERIFIED":
-        return Verified(provider="paypal", scheme="paypal-ipn")
+        parsed = parse_form(raw, _form_charset(raw))
+        check_ipn_receiver(parsed, ctx.settings)
+        return Verified(provider="paypal", scheme="paypal-ipn", notes=ipn_amount_problems(parsed))
     if answer == "INVALID":
         raise InvalidSignature("PayPal answered INVALID to the IPN postback")
     raise VerificationUnavailable("unexpected IPN postback answer")
@@ -326,7 +440,7 @@ class PayPalPlugin:
                 raise MalformedPayload("empty IPN body")
             return parsed
         if kind and kind != JSON_CONTENT_TYPE:
-            raise UnsupportedContentType(f"expected JSON (REST webhook) or form data (IPN), got {kind}")
+            raise UnsupportedContentType("Content-Type must be JSON (REST webhook) or form data (IPN)")
         parsed = parse_json_object(raw, content_type)
         required_str(parsed, "event_type")
         return parsed

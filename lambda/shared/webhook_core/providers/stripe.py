@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,10 +19,16 @@ from webhook_core.providers.base import Verified, VerifyContext
 
 SIGNATURE_HEADER = "Stripe-Signature"
 SCHEME = "v1"
+MAX_HEADER_CHARS = 8192  # a real header holds a timestamp and a few signatures
+MAX_SIGNATURES = 16
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def parse_signature_header(value: str) -> tuple[int, list[str]]:
     """``(timestamp, [v1 signatures])``; :class:`InvalidSignature` when the header has no usable elements."""
+    if len(value) > MAX_HEADER_CHARS:
+        raise InvalidSignature("Stripe-Signature is too long")
     timestamp: int | None = None
     signatures: list[str] = []
     for element in value.split(","):
@@ -29,12 +36,14 @@ def parse_signature_header(value: str) -> tuple[int, list[str]]:
         if not sep:
             continue
         if prefix == "t":
-            try:
-                timestamp = int(item)
-            except ValueError as exc:
-                raise InvalidSignature("Stripe-Signature timestamp is not an integer") from exc
+            if not _TIMESTAMP.fullmatch(item.strip()):
+                raise InvalidSignature("Stripe-Signature timestamp is not an integer")
+            timestamp = int(item)
         elif prefix == SCHEME and item:
-            signatures.append(item.strip().lower())
+            candidate = item.strip().lower()
+            # Only a hex SHA-256 can match; anything else (non-ASCII included) is skipped, never compared.
+            if _HEX_SHA256.fullmatch(candidate) and len(signatures) < MAX_SIGNATURES:
+                signatures.append(candidate)
     if timestamp is None:
         raise InvalidSignature("Stripe-Signature has no timestamp")
     if not signatures:
