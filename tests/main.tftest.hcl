@@ -346,7 +346,7 @@ run "api_gateway" {
 
   # Unique per API, so a replacement API (create_before_destroy) never collides with the old one's statements.
   assert {
-    condition = length(module.api_gateway.lambda_permission_statement_ids) == 6 && alltrue([
+    condition = length(module.api_gateway.lambda_permission_statement_ids) == 7 && alltrue([
       for sid in values(module.api_gateway.lambda_permission_statement_ids) : endswith(sid, "-abc123defg")
     ])
     error_message = "Every Lambda permission statement id carries the API id."
@@ -355,7 +355,7 @@ run "api_gateway" {
   assert {
     condition = (
       module.api_gateway.usage_plan_names["stripe"] == "payment-webhooks-dev-webhooks-stripe" &&
-      !contains(keys(module.api_gateway.usage_plan_names), "internal-query") # AWS_IAM mode: no query usage plan
+      module.api_gateway.usage_plan_names["internal-query"] == "payment-webhooks-dev-internal-query"
     )
     error_message = "Usage plans (account-wide objects) are named after the API, so environments sharing an account tell them apart."
   }

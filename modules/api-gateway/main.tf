@@ -516,9 +516,9 @@ resource "aws_api_gateway_usage_plan_key" "query" {
 
 locals {
   # execute-api ARNs of exactly the two GET routes of this stage ({id} appears as *).
-  query_invoke_arns = [for k, r in local.query_routes : "${local.execution_arn}/${var.stage_name}/GET${r.path}"]
+  query_invoke_arns = [for k, r in local.query_routes : "${local.execution_arn}/${var.stage_name}/GET${r.path}" if var.create]
   # The webhook POST routes, which stay open to the providers when a resource policy exists.
-  webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}"]
+  webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}" if var.create]
 
   create_resource_policy = var.create && local.query_iam && length(var.query_allowed_principals) > 0
   resource_policy_json   = local.create_resource_policy ? data.aws_iam_policy_document.resource_policy[0].json : null

@@ -45,7 +45,7 @@ output "invoke_url" {
 
 output "webhook_urls" {
   description = "Webhook URL per provider, to register with the provider."
-  value       = try({ for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this[0].invoke_url}/api/v1/webhooks/${k}" }, null)
+  value       = { for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this[0].invoke_url}/api/v1/webhooks/${k}" if var.create }
 }
 
 output "transactions_url" {
@@ -55,7 +55,7 @@ output "transactions_url" {
 
 output "webhook_methods" {
   description = "POST webhook methods by provider: authorization, authorizer_id, api_key_required, request_validator_id and request_models."
-  value = try({
+  value = {
     for k, m in aws_api_gateway_method.webhook : k => {
       http_method          = m.http_method
       authorization        = m.authorization
@@ -64,60 +64,59 @@ output "webhook_methods" {
       request_validator_id = m.request_validator_id
       request_models       = m.request_models
     }
-  }, null)
+  }
 }
 
 output "query_methods" {
   description = "GET query methods (list, get): authorization, api_key_required, authorizer_id."
-  value = try({
+  value = {
     for k, m in aws_api_gateway_method.query : k => {
       http_method      = m.http_method
       authorization    = m.authorization
       authorizer_id    = m.authorizer_id
       api_key_required = m.api_key_required
     }
-  }, null)
+  }
 }
 
 output "body_validator" {
   description = "The body request validator: id, validate_request_body."
-  value = try({
-    id                    = aws_api_gateway_request_validator.body[0].id
-    validate_request_body = aws_api_gateway_request_validator.body[0].validate_request_body
-  }, null)
+  value = one([
+    for v in aws_api_gateway_request_validator.body : { id = v.id, validate_request_body = v.validate_request_body }
+  ])
 }
 
 output "models" {
   description = "Request model per provider: name, content_type and schema."
-  value       = try({ for k, m in aws_api_gateway_model.webhook : k => { name = m.name, content_type = m.content_type, schema = m.schema } }, null)
+  value       = { for k, m in aws_api_gateway_model.webhook : k => { name = m.name, content_type = m.content_type, schema = m.schema } }
 }
 
 output "authorizers" {
   description = "The request authorizers by name: id, identity_source, ttl."
-  value = try({
-    for a in concat([aws_api_gateway_authorizer.webhook_route[0]], aws_api_gateway_authorizer.query_caller) : a.name => {
+  value = {
+    for a in concat(aws_api_gateway_authorizer.webhook_route, aws_api_gateway_authorizer.query_caller) : a.name => {
       id              = a.id
       type            = a.type
       identity_source = a.identity_source
       ttl             = a.authorizer_result_ttl_in_seconds
     }
-  }, null)
+  }
 }
 
 output "method_settings" {
   description = "Method settings by method path (*/*, each webhook POST, and in AWS_IAM mode each query GET)."
-  value = try({
-    for s in concat([aws_api_gateway_method_settings.all[0]], values(aws_api_gateway_method_settings.webhook), values(aws_api_gateway_method_settings.query)) : s.method_path => one(s.settings)
-  }, null)
+  value = {
+    for s in concat(aws_api_gateway_method_settings.all, values(aws_api_gateway_method_settings.webhook), values(aws_api_gateway_method_settings.query)) : s.method_path => one(s.settings)
+  }
 }
 
 output "lambda_permission_source_arns" {
   description = "Source ARNs of the Lambda invoke permissions, by route."
-  value = try(merge(
+  value = merge(
     { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.source_arn },
-    { list_transactions = aws_lambda_permission.query["list"].source_arn, get_transaction = aws_lambda_permission.query["get"].source_arn },
+    { for k, p in aws_lambda_permission.query : (k == "list" ? "list_transactions" : "get_transaction") => p.source_arn },
     { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.source_arn },
-  ), null)
+  )
 }
 
 output "lambda_permission_statement_ids" {
@@ -136,20 +135,20 @@ output "usage_plan_names" {
 
 output "usage_plan_ids" {
   description = "Usage plan IDs: one per provider, plus internal-query in API_KEY mode."
-  value       = try(merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { for p in aws_api_gateway_usage_plan.query : "internal-query" => p.id }), null)
+  value       = merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.id }, { for p in aws_api_gateway_usage_plan.query : "internal-query" => p.id })
 }
 
 output "usage_plan_throttles" {
   description = "Usage plan throttles (rate_limit, burst_limit) by plan key."
-  value = try(merge(
+  value = merge(
     { for k, p in aws_api_gateway_usage_plan.webhook : k => one(p.throttle_settings) },
     { for p in aws_api_gateway_usage_plan.query : "internal-query" => one(p.throttle_settings) },
-  ), null)
+  )
 }
 
 output "webhook_api_key_ids" {
   description = "API key IDs (never values) per provider; the authorizer looks the values up by ID."
-  value       = try({ for k, key in aws_api_gateway_api_key.webhook : k => key.id }, null)
+  value       = { for k, key in aws_api_gateway_api_key.webhook : k => key.id }
 }
 
 output "query_api_key_id" {
