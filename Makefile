@@ -41,8 +41,8 @@ down: ## Stop everything `make up` started
 demo: build ## Run the local stack end to end with a narrated tour, then stop it
 	@$(ENV) && python -m webhookdev.demo
 
-bench: build ## Print the cold-start benchmark (median of fresh processes)
-	@$(ENV) && python -m webhookdev.bench.coldstart
+bench: build ## Measure cold starts, hot-path CPU, sizes and the load generator; write docs/figures/bench.json and docs/performance.md (BENCH_ARGS=--knee adds the local stack ladder)
+	@$(ENV) && python -m webhookdev.bench $(BENCH_ARGS)
 
 clean: ## Remove build outputs and local stack state (not the toolchain cache)
 	@rm -rf build .local .terraform

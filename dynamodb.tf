@@ -1,5 +1,12 @@
 # The transactions table (docs/design.md): one item per provider event, keyed by transaction and event time, with
 # GSIs for "all Stripe transactions in the last hour" and "all transactions of customer X".
+
+locals {
+  # provider_shards = 1 keeps the request's ProviderTimestampIndex (provider + timestamp). Above 1 the index is keyed
+  # by provider_shard ("stripe#3"), which the processor writes on every item, so that one provider's writes spread
+  # over several GSI partitions (docs/scaling.md). Changing the key rebuilds the index from the items.
+  provider_index_hash_key = var.provider_shards > 1 ? "provider_shard" : "provider"
+}
 module "transactions_table" {
   source = "./modules/dynamodb-table"
 
@@ -11,12 +18,12 @@ module "transactions_table" {
   attributes = [
     { name = "transaction_id", type = "S" },
     { name = "timestamp", type = "N" },
-    { name = "provider", type = "S" },
+    { name = local.provider_index_hash_key, type = "S" },
     { name = "customer_id", type = "S" },
   ]
 
   global_secondary_indexes = [
-    { name = "ProviderTimestampIndex", hash_key = "provider", range_key = "timestamp", projection_type = "ALL" },
+    { name = "ProviderTimestampIndex", hash_key = local.provider_index_hash_key, range_key = "timestamp", projection_type = "ALL" },
     { name = "CustomerIndex", hash_key = "customer_id", range_key = "timestamp", projection_type = "ALL" },
   ]
 

@@ -123,10 +123,25 @@ data "aws_iam_policy_document" "processor" {
     resources = [module.transactions_table.table_arn]
   }
 
-  statement {
-    sid       = "StoreProcessedLogs"
-    actions   = ["s3:PutObject"]
-    resources = ["${module.transaction_logs_bucket.bucket_arn}/*"]
+  # Exactly one processed-log sink (processed-log.tf): S3 PutObject, or PutRecord to the Firehose stream.
+  dynamic "statement" {
+    for_each = local.processed_log_firehose ? [] : [1]
+
+    content {
+      sid       = "StoreProcessedLogs"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.transaction_logs_bucket.bucket_arn}/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.processed_log_firehose ? [1] : []
+
+    content {
+      sid       = "SendProcessedLogLines"
+      actions   = ["firehose:PutRecord", "firehose:PutRecordBatch"]
+      resources = [local.processed_log_stream_arn]
+    }
   }
 
   # Bodies over 200 KB are not inlined in the async event; the processor reads them from the raw bucket.

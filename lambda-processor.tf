@@ -28,6 +28,7 @@ module "processor" {
       S3_BUCKET               = module.raw_payloads_bucket.bucket_id
       POWERTOOLS_SERVICE_NAME = local.function_names.processor
     },
+    local.processed_log_environment,
   )
 
   # CreateFunction checks that the role may sqs:SendMessage to the DLQ, so the policy must exist first.

@@ -18,6 +18,7 @@ module "query" {
     {
       DYNAMODB_TABLE          = module.transactions_table.table_name
       POWERTOOLS_SERVICE_NAME = local.function_names.query
+      PROVIDER_SHARDS         = tostring(var.provider_shards)
     },
   )
 

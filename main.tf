@@ -11,6 +11,7 @@
 #   lambda-layers.tf       the shared dependency layer (modules/lambda-layer)
 #   dynamodb.tf            webhook-transactions (modules/dynamodb-table)
 #   s3-buckets.tf          raw payloads and processed logs (modules/s3-bucket)
+#   processed-log.tf       processed-log delivery: S3 object per event, or a Firehose stream (docs/scaling.md)
 #   sqs.tf, sns.tf         the DLQ and the alarm topic
 #   secrets.tf             the provider signing secrets (containers only: no values in state)
 #   iam-roles.tf           one least-privilege role per function, and API Gateway's logging role

@@ -121,6 +121,21 @@ output "log_group_names" {
   )
 }
 
+output "processed_log_delivery" {
+  description = "How the processor writes the processed log: object_per_event or firehose."
+  value       = var.processed_log_delivery
+}
+
+output "processed_log_stream_name" {
+  description = "Name of the Firehose stream that batches the processed log (null unless processed_log_delivery is firehose)."
+  value       = try(aws_kinesis_firehose_delivery_stream.processed_log[0].name, null)
+}
+
+output "provider_shards" {
+  description = "Write shards per provider of ProviderTimestampIndex (1: the index is keyed by provider; N: by provider_shard)."
+  value       = var.provider_shards
+}
+
 output "query_api_authorization" {
   description = "How the query API authenticates callers: AWS_IAM (SigV4) or API_KEY; webhookctl query reads it."
   value       = module.api_gateway.query_authorization

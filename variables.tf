@@ -734,6 +734,42 @@ variable "cloudtrail_log_retention_days" {
   }
 }
 
+variable "provider_shards" {
+  description = "Write shards of ProviderTimestampIndex per provider. 1 keeps the request's index (partition key provider). N > 1 keys it by provider_shard = \"<provider>#<k>\" (k from the event id) so one provider's writes spread over N GSI partitions (about 1,000 WCU/s each); list queries by provider then read N partitions and merge them. Raise it when a provider's write rate nears one partition's limit (docs/scaling.md); changing it rebuilds the index."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.provider_shards >= 1 && var.provider_shards <= 16 && floor(var.provider_shards) == var.provider_shards
+    error_message = "provider_shards must be a whole number from 1 to 16."
+  }
+}
+
+variable "processed_log_delivery" {
+  description = "How the processor writes the processed log: object_per_event (one S3 PUT per event, the original layout) or firehose (a Kinesis Data Firehose stream batches JSON lines into objects under /{provider}/{yyyy}/{mm}/{dd}/). See docs/scaling.md for the trade-offs."
+  type        = string
+  default     = "object_per_event"
+
+  validation {
+    condition     = contains(["object_per_event", "firehose"], var.processed_log_delivery)
+    error_message = "processed_log_delivery must be object_per_event or firehose."
+  }
+}
+
+variable "processed_log_buffering" {
+  description = "Firehose buffering for processed_log_delivery = firehose: an object is written per partition (provider and day) when size_mb (64-128; dynamic partitioning needs at least 64) or interval_seconds (60-900) is reached, whichever comes first."
+  type = object({
+    size_mb          = optional(number, 128)
+    interval_seconds = optional(number, 300)
+  })
+  default = {}
+
+  validation {
+    condition     = var.processed_log_buffering.size_mb >= 64 && var.processed_log_buffering.size_mb <= 128 && var.processed_log_buffering.interval_seconds >= 60 && var.processed_log_buffering.interval_seconds <= 900
+    error_message = "processed_log_buffering needs 64 <= size_mb <= 128 and 60 <= interval_seconds <= 900."
+  }
+}
+
 variable "query_api_authorization" {
   description = <<-EOT
     How callers of GET /api/v1/transactions authenticate (decision 12, amended; docs/api.md): "AWS_IAM" (default, used

@@ -790,6 +790,72 @@ run "provisioned_mode_autoscales_table_and_gsis" {
   }
 }
 
+# Issue 8 (docs/security.md): sandbox trust never in prod, IPN receivers and the transmission window reach the PayPal
+# validator, and the SSE-KMS option encrypts the raw bucket with the given key and grants exactly its two uses.
+run "prod_security_options" {
+  command = plan
+
+  variables {
+    environment                           = "prod"
+    dynamodb_deletion_protection          = true
+    paypal_trust_sandbox                  = true
+    paypal_ipn_receivers                  = ["MERCHANT123", "shop@example.com"]
+    paypal_transmission_tolerance_seconds = 86400
+    raw_payloads_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+  }
+
+  assert {
+    condition = (
+      module.validators["paypal"].environment_variables["PAYPAL_TRUST_SANDBOX"] == "false" &&
+      module.validators["paypal"].environment_variables["PAYPAL_IPN_RECEIVERS"] == "MERCHANT123,shop@example.com" &&
+      module.validators["paypal"].environment_variables["PAYPAL_TRANSMISSION_TOLERANCE_SECONDS"] == "86400" &&
+      !strcontains(module.validators["paypal"].environment_variables["PAYPAL_CERT_ALLOWED_HOSTS"], "sandbox")
+    )
+    error_message = "prod: no sandbox trust even when asked; receivers and window reach the PayPal validator."
+  }
+
+  assert {
+    condition = alltrue([
+      for p in ["stripe", "paypal", "square"] :
+      module.validators[p].environment_variables["RAW_PAYLOADS_KMS_KEY_ARN"] == "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    ]) && module.raw_payloads_bucket.sse_algorithm == "aws:kms" && module.transaction_logs_bucket.sse_algorithm == "AES256"
+    error_message = "raw_payloads_kms_key_arn: SSE-KMS on the raw bucket only, and every validator puts with the key."
+  }
+}
+
+run "dev_trusts_sandbox_when_asked" {
+  command = plan
+
+  variables {
+    paypal_trust_sandbox = true
+  }
+
+  assert {
+    condition     = module.validators["paypal"].environment_variables["PAYPAL_TRUST_SANDBOX"] == "true" && module.raw_payloads_bucket.sse_algorithm == "AES256" && !contains(keys(module.validators["stripe"].environment_variables), "RAW_PAYLOADS_KMS_KEY_ARN")
+    error_message = "dev: sandbox trust on request; SSE-S3 by default."
+  }
+}
+
+run "rejects_a_raw_payloads_kms_key_that_is_not_a_key_arn" {
+  command = plan
+
+  variables {
+    raw_payloads_kms_key_arn = "alias/my-key"
+  }
+
+  expect_failures = [var.raw_payloads_kms_key_arn]
+}
+
+run "rejects_a_transmission_window_shorter_than_five_minutes" {
+  command = plan
+
+  variables {
+    paypal_transmission_tolerance_seconds = 60
+  }
+
+  expect_failures = [var.paypal_transmission_tolerance_seconds]
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Variable validations reject bad input
 # ---------------------------------------------------------------------------------------------------------------------

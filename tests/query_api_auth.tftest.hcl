@@ -168,6 +168,54 @@ run "iam_with_listed_principals_gets_a_resource_policy" {
   }
 }
 
+# An account root in Principal stands for the whole account, but aws:PrincipalArn is never the root for a role's call:
+# listed accounts are matched on aws:PrincipalAccount, ANDed with the listed role and user ARNs.
+run "listed_accounts_are_matched_by_account_not_by_root_arn" {
+  command = plan
+
+  module {
+    source = "./modules/api-gateway"
+  }
+
+  variables {
+    query_allowed_principals = ["arn:aws:iam::123456789012:role/reporting", "arn:aws:iam::210987654321:root"]
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.resource_policy_json).Statement : st.Condition if st.Sid == "NobodyElseQueries"][0] == {
+      ArnNotLike      = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/reporting" }
+      StringNotEquals = { "aws:PrincipalAccount" = "210987654321" }
+    }
+    error_message = "Deny unless the caller is a listed role/user or in a listed account."
+  }
+
+  assert {
+    condition = toset([for st in jsondecode(output.resource_policy_json).Statement : st.Principal.AWS if st.Sid == "ListedPrincipalsQuery"][0]) == toset([
+      "arn:aws:iam::123456789012:role/reporting", "arn:aws:iam::210987654321:root",
+    ])
+    error_message = "Every listed principal is allowed on the query routes."
+  }
+}
+
+run "only_accounts_listed" {
+  command = plan
+
+  module {
+    source = "./modules/api-gateway"
+  }
+
+  variables {
+    query_allowed_principals = ["arn:aws:iam::210987654321:root"]
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.resource_policy_json).Statement : st.Condition if st.Sid == "NobodyElseQueries"][0] == {
+      StringNotEquals = { "aws:PrincipalAccount" = "210987654321" }
+    }
+    error_message = "With accounts only, the deny matches on the account alone."
+  }
+}
+
 run "api_key_mode_keeps_the_query_caller_authorizer" {
   command = plan
 

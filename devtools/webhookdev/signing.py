@@ -14,6 +14,7 @@ test pairing the two checks the scheme rather than agreeing with itself:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -77,6 +78,16 @@ def paypal_signed_message(transmission_id: str, transmission_time: str, webhook_
     return f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(payload) & 0xFFFFFFFF}".encode()
 
 
+@functools.lru_cache(maxsize=8)
+def _rsa_signing_key(signing_key_pem: bytes) -> rsa.RSAPrivateKey:
+    """Parse a PEM key once: loading checks the RSA key's consistency, which costs ~100x the signature itself (a
+    load generator signing every PayPal request would otherwise spend most of its CPU here)."""
+    key = serialization.load_pem_private_key(signing_key_pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("PayPal signs with RSA keys")
+    return key
+
+
 def paypal_transmission_headers(
     payload: bytes,
     webhook_id: str,
@@ -87,10 +98,7 @@ def paypal_transmission_headers(
     transmission_time: str | None = None,
 ) -> dict[str, str]:
     """The headers PayPal sends with a REST webhook, signed SHA256withRSA with ``signing_key_pem``."""
-
-    key = serialization.load_pem_private_key(signing_key_pem, password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("PayPal signs with RSA keys")
+    key = _rsa_signing_key(signing_key_pem)
     tid = transmission_id or str(uuid.uuid4())
     ttime = transmission_time or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signature = key.sign(paypal_signed_message(tid, ttime, webhook_id, payload), padding.PKCS1v15(), hashes.SHA256())

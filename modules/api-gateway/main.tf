@@ -520,6 +520,9 @@ locals {
   # The webhook POST routes, which stay open to the providers when a resource policy exists.
   webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}" if var.create]
 
+  query_allowed_accounts = [for p in var.query_allowed_principals : regex(":iam::([0-9]{12}):root$", p)[0] if can(regex(":root$", p))]
+  query_allowed_arns     = [for p in var.query_allowed_principals : p if !can(regex(":root$", p))]
+
   create_resource_policy = var.create && local.query_iam && length(var.query_allowed_principals) > 0
   resource_policy_json   = local.create_resource_policy ? data.aws_iam_policy_document.resource_policy[0].json : null
 }
@@ -593,10 +596,27 @@ data "aws_iam_policy_document" "resource_policy" {
       identifiers = ["*"]
     }
 
-    condition {
-      test     = "ArnNotLike"
-      variable = "aws:PrincipalArn"
-      values   = var.query_allowed_principals
+    # Conditions are ANDed: deny unless the caller is a listed role/user or belongs to a listed account. An account
+    # root in Principal means the whole account, but aws:PrincipalArn is the caller's own role or user ARN, so
+    # accounts are matched on aws:PrincipalAccount instead.
+    dynamic "condition" {
+      for_each = length(local.query_allowed_arns) > 0 ? [local.query_allowed_arns] : []
+
+      content {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = condition.value
+      }
+    }
+
+    dynamic "condition" {
+      for_each = length(local.query_allowed_accounts) > 0 ? [local.query_allowed_accounts] : []
+
+      content {
+        test     = "StringNotEquals"
+        variable = "aws:PrincipalAccount"
+        values   = condition.value
+      }
     }
   }
 }

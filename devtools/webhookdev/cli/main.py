@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from webhookdev import samples
-from webhookdev.cli import dlq, reconcile, replay, send
+from webhookdev.cli import capacity, dlq, reconcile, replay, send
 from webhookdev.cli.errors import EXIT_ERROR, EXIT_OK, CliError
 from webhookdev.cli.query import QueryOptions, run_query
 from webhookdev.cli.target import Target, load_aws, load_local, repo_root
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reconcile.register(commands, common, samples.PROVIDERS)
     replay.register(commands, common, samples.PROVIDERS)
+    capacity.register(commands)
     return parser
 
 
@@ -310,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dlq": _run_dlq,
             "reconcile": lambda a: reconcile.run(a, _target_loader(a), samples.PROVIDERS, _out),
             "replay": lambda a: replay.run(a, _target_loader(a), samples.PROVIDERS, _out),
+            "capacity": capacity.run,
         }
         return runners[args.command](args)
     except CliError as exc:

@@ -18,6 +18,13 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   again after moto has already created the stage (seen once in the moto log as 201 then 409 within one second),
   and the 409 fails the whole apply. A repeat of an identical request (same deployment, variables, description and
   tracing) now returns the stage that exists; a conflicting one still gets 409.
+- Firehose dynamic partitioning: moto writes every PutRecord(Batch) call to one object under the literal `Prefix`
+  plus `YYYY/MM/DD/HH/`, so `!{partitionKeyFromQuery:provider}` would become a folder name. For an ExtendedS3
+  destination with dynamic partitioning and a `MetadataExtraction` (jq) processor, each record's keys are now
+  evaluated (the jq subset `{key: .path, key: (.path | strftime("%Y"))}`), the prefix is rendered from them (and
+  `!{timestamp:...}` from the arrival time), records are grouped per rendered prefix, and one object per group is
+  written with Firehose's object name and `FileExtension`. A record that cannot be partitioned goes under the
+  rendered `ErrorOutputPrefix`. There is no buffering: each call's records are delivered at once (docs/scaling.md).
 - S3 conditional PutObject (`If-None-Match: *`, `If-Match`): moto 5.2.5 honours the condition, but checks it and
   stores the object in two steps with no lock, so under the threaded server two concurrent writers can both pass the
   check and the second overwrites the first. S3 makes the check and the write one atomic step (decision 24's
@@ -27,7 +34,10 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
+from datetime import datetime
 from typing import Any
 
 
@@ -40,6 +50,7 @@ def apply() -> list[str]:
         _s3_tls_only_policy(),
         _apigateway_updates(),
         _apigateway_idempotent_create_stage(),
+        _firehose_dynamic_partitioning(),
         _s3_atomic_conditional_put(),
     ]
 
@@ -309,6 +320,117 @@ def _same_stage(stage: Any, deployment_id: str, request: dict[str, Any]) -> bool
         and (stage.description or "") == (request.get("description") or "")
         and bool(stage.tracing_enabled) == bool(request.get("tracing_enabled"))
     )
+
+
+# --- Firehose dynamic partitioning ------------------------------------------------------------------------------------
+
+_EXPRESSION = re.compile(r"!\{(partitionKeyFromQuery|timestamp|firehose):([^}]+)\}")
+_JQ_ENTRY = re.compile(r'\s*(\w+)\s*:\s*\(?\s*\.([\w.]+)\s*(?:\|\s*strftime\(\s*"([^"]*)"\s*\)\s*)?\)?\s*')
+_JAVA_TIME = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+
+
+def _firehose_dynamic_partitioning() -> str:
+    from moto.core.utils import utcnow  # noqa: PLC0415
+    from moto.firehose import models  # noqa: PLC0415
+    from moto.moto_api._internal import mock_random  # noqa: PLC0415
+    from moto.s3.models import s3_backends  # noqa: PLC0415
+
+    cls: Any = models.FirehoseBackend
+    if getattr(cls, "_webhookdev_firehose_patch", False):
+        return "firehose-dynamic-partitioning"
+    original = cls.put_s3_records
+
+    def put_s3_records(
+        self: Any, stream: str, version_id: str, destination: dict[str, Any], records: list[dict[str, Any]]
+    ) -> list[dict[str, str]]:
+        query = _partition_query(destination)
+        if query is None:
+            result: list[dict[str, str]] = original(self, stream, version_id, destination, records)
+            return result
+        now = utcnow()
+        groups: dict[str, list[bytes]] = {}
+        for record in records:
+            data = _record_bytes(record["Data"])
+            try:
+                prefix = _render(destination.get("Prefix", ""), jq_partition_keys(query, json.loads(data)), now, "")
+            except (ValueError, KeyError, TypeError):
+                prefix = _render(destination.get("ErrorOutputPrefix", ""), {}, now, "partitioning-failed")
+            groups.setdefault(prefix, []).append(data)
+        bucket = destination["BucketARN"].split(":")[-1]
+        for prefix, lines in groups.items():
+            name = f"{stream}-{version_id}-{now:%Y-%m-%d-%H-%M-%S}-{mock_random.uuid4()}"
+            key = f"{prefix}{name}{destination.get('FileExtension', '')}"
+            s3_backends[self.account_id][self.partition].put_object(bucket, key, b"".join(lines))
+        return [{"RecordId": str(mock_random.uuid4())} for _ in records]
+
+    cls.put_s3_records = put_s3_records
+    cls._webhookdev_firehose_patch = True
+    return "firehose-dynamic-partitioning"
+
+
+def _record_bytes(data: Any) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    import base64  # noqa: PLC0415
+
+    return base64.b64decode(str(data))
+
+
+def _partition_query(destination: dict[str, Any]) -> str | None:
+    """The MetadataExtractionQuery of a destination with dynamic partitioning on, else None."""
+    if not (destination.get("DynamicPartitioningConfiguration") or {}).get("Enabled"):
+        return None
+    for processor in (destination.get("ProcessingConfiguration") or {}).get("Processors") or []:
+        if processor.get("Type") != "MetadataExtraction":
+            continue
+        for parameter in processor.get("Parameters") or []:
+            if parameter.get("ParameterName") == "MetadataExtractionQuery":
+                return str(parameter.get("ParameterValue"))
+    return None
+
+
+def jq_partition_keys(query: str, record: Any) -> dict[str, str]:
+    """Evaluate the jq subset Firehose partition queries use: ``{k: .a.b, k: (.t | strftime("%Y"))}``.
+
+    Anything outside the subset raises ``ValueError``; a missing field or a non-object record too, as in Firehose
+    (the record then goes to the error prefix).
+    """
+    body = query.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"unsupported jq query {query!r}")
+    keys: dict[str, str] = {}
+    for entry in body[1:-1].split(","):
+        match = _JQ_ENTRY.fullmatch(entry)
+        if match is None:
+            raise ValueError(f"unsupported jq entry {entry!r}")
+        name, path, fmt = match.groups()
+        value: Any = record
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value or value[part] is None:
+                raise KeyError(path)
+            value = value[part]
+        if fmt is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"strftime needs a number at .{path}")
+            value = time.strftime(fmt, time.gmtime(value))
+        elif isinstance(value, dict | list):
+            raise TypeError(f".{path} is not a scalar")
+        keys[name] = str(value)
+    return keys
+
+
+def _render(prefix: str, keys: dict[str, str], now: datetime, error_type: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        namespace, name = match.groups()
+        if namespace == "partitionKeyFromQuery":
+            return keys[name]
+        if namespace == "timestamp":
+            return now.strftime(re.sub("yyyy|MM|dd|HH|mm|ss", lambda m: _JAVA_TIME[m.group(0)], name))
+        if name == "error-output-type":
+            return error_type
+        return str(int(now.timestamp()))
+
+    return _EXPRESSION.sub(value, prefix)
 
 
 _CONDITIONAL_PUT_LOCK = threading.Lock()

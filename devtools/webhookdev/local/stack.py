@@ -37,6 +37,15 @@ class StackError(RuntimeError):
     """`up` could not bring the stack to a serving state; the message says what and where to look."""
 
 
+def _env_workers(default: int) -> int:
+    text = os.environ.get("WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION", "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 32:
+        raise StackError("WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION must be a whole number from 1 to 32")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Options:
     """What to deploy. The defaults deploy the repository's root module with environments/local.tfvars."""
@@ -47,7 +56,8 @@ class Options:
     artifact_roots: tuple[Path, ...] = ()
     owner_pid: int | None = None
     extra_vars: dict[str, Any] = field(default_factory=dict)
-    max_workers_per_function: int = 2
+    #: WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION overrides it (a load run on a machine with cores to spare).
+    max_workers_per_function: int = field(default_factory=lambda: _env_workers(2))
     quiet: bool = False
 
 

@@ -28,6 +28,7 @@ ENDPOINT_SERVICES = (
     "cloudwatch",
     "dynamodb",
     "events",
+    "firehose",
     "iam",
     "kms",
     "lambda",

@@ -5,8 +5,9 @@ Flow per event (docs/design.md, "Validator -> processor async event" and "Failur
 1. Decode the async event; take the body from ``body_base64`` or, when absent (large bodies), from the raw bucket.
 2. Parse with the provider plug-in, normalize with the provider normalizer, mask.
 3. Consistent ``GetItem`` on the deterministic key (``transaction_id``, ``timestamp``): present -> duplicate, done.
-4. ``PutObject`` of the processed JSON to ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.json`` (SSE-S3). One object
-   per event: S3 cannot append, and read-modify-write of a shared daily file loses events under concurrency.
+4. The processed JSON line to the processed log (``webhook_core.processed_log``): ``PutObject`` of
+   ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.json`` (SSE-S3), or a Firehose ``PutRecord`` that batches lines into
+   objects under the same prefix. S3 cannot append, and read-modify-write of a shared daily file loses events.
 5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success. A
    stored ``failed`` record is the one exception: a replay that now normalizes replaces it (issue 9).
 
@@ -36,10 +37,11 @@ from botocore.exceptions import ClientError
 
 from webhook_core.config import setting
 from webhook_core.errors import ConfigurationError, MalformedPayload, redact_errors
-from webhook_core.keys import processed_key, sanitize_event_id
+from webhook_core.keys import sanitize_event_id
 from webhook_core.log import get_logger
 from webhook_core.masking import mask
 from webhook_core.money import format_amount
+from webhook_core.processed_log import ProcessedLog
 from webhook_core.providers import get_normalizer, get_provider
 from webhook_core.records import (
     EventType,
@@ -47,9 +49,11 @@ from webhook_core.records import (
     TransactionRecord,
     UnprocessableEvent,
 )
+from webhook_core.sharding import provider_shards, shard_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_firehose.client import FirehoseClient
     from mypy_boto3_s3.client import S3Client
 
 ASYNC_EVENT_VERSION = 1
@@ -335,6 +339,7 @@ class Processor:
         clock: Callable[[], float] = time.time,
         parse: Parser = _parse_with_plugin,
         normalize: Normalize = _normalize_with_registry,
+        firehose: FirehoseClient | None = None,
     ) -> None:
         self._dynamodb = dynamodb
         self._s3 = s3
@@ -346,6 +351,8 @@ class Processor:
         self._parse = parse
         self._normalize = normalize
         self._serializer = TypeSerializer()
+        self._processed_log = ProcessedLog(s3=s3, firehose=firehose, environ=environ, subsegment=self._subsegment)
+        self._shards = provider_shards(environ)
 
     # --- edges -----------------------------------------------------------------------------------------------------
 
@@ -396,16 +403,6 @@ class Processor:
             return False
         return record.status is ProcessingStatus.FAILED or item.get("status", {}).get("S") != ProcessingStatus.FAILED
 
-    def _put_processed(self, bucket: str, key: str, body: bytes) -> None:
-        with self._subsegment("## s3.put_object processed"):
-            self._s3.put_object(
-                Bucket=bucket,
-                Key=key,
-                Body=body,
-                ContentType="application/json",
-                ServerSideEncryption="AES256",
-            )
-
     def _put_item(self, table: str, document: Mapping[str, Any]) -> bool:
         """Conditional put; ``False`` when the key already exists (a concurrent duplicate).
 
@@ -436,9 +433,7 @@ class Processor:
     def _store(
         self, event: AsyncEvent, settings: ProcessorSettings, record: TransactionRecord, index: int
     ) -> ProcessResult:
-        key = processed_key(event.provider, event.event_id, record.event_time)
-        if index:
-            key = key.removesuffix(".json") + f".{index}.json"
+        key = self._processed_log.key(event.provider, event.event_id, record.event_time, index)
         if self._exists(settings.dynamodb_table, record):
             return ProcessResult(
                 Outcome.DUPLICATE,
@@ -458,8 +453,10 @@ class Processor:
             processed_at=Decimal(int(now * 1000)).scaleb(-3),
             expires=expires_at(record.event_time, settings.record_ttl_days),
         )
-        self._put_processed(settings.s3_processed_bucket, key, processed_json(document, event_time=record.event_time))
-        written = self._put_item(settings.dynamodb_table, document)
+        line = processed_json(document, event_time=record.event_time)
+        self._processed_log.deliver(settings.s3_processed_bucket, key, line)
+        shard = shard_attribute(record.provider, record.event_id, self._shards)
+        written = self._put_item(settings.dynamodb_table, {**document, **shard})
         outcome = (
             (Outcome.FAILED if record.status is ProcessingStatus.FAILED else Outcome.PROCESSED)
             if written

@@ -4,6 +4,8 @@
 * ``GET /api/v1/transactions?provider=&start=&end=`` -> ``ProviderTimestampIndex``.
 * ``GET /api/v1/transactions?customer_id=[&provider=&start=&end=]`` -> ``CustomerIndex`` (``provider`` filters).
 * Lists take ``limit`` (1-100, default 25) and an opaque ``next_token``; they return ``{"items", "next_token"}``.
+* With ``PROVIDER_SHARDS`` > 1 a list by provider reads every shard of the index and merges them by ``timestamp``;
+  the token carries one cursor per shard (docs/scaling.md).
 
 Amounts are exact decimal strings; ``timestamp`` and the other times are JSON numbers written digit for digit
 (the sort key has 20 fractional digits that a float would lose). Bad parameters are 400 ``{"message": ...}``.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -36,6 +39,7 @@ from webhook_core.log import get_logger
 from webhook_core.money import format_amount
 from webhook_core.providers import PROVIDERS
 from webhook_core.records import TIEBREAK_DIGITS
+from webhook_core.sharding import SHARD_ATTRIBUTE, provider_partitions, provider_shards
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -46,8 +50,12 @@ CUSTOMER_INDEX = "CustomerIndex"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 MAX_EVENTS_PER_TRANSACTION = 1000
-TOKEN_VERSION = 1
-_NUMBER = re.compile(r"\d{1,12}(?:\.\d{1,20})?")
+TOKEN_VERSION = 2
+MAX_TOKEN_LENGTH = 4096
+# ASCII digits only: str.isdigit() and \d accept "²" and other scripts' digits, which int() then rejects.
+_NUMBER = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,20})?")
+_LIMIT = re.compile(r"[0-9]{1,3}")
+_END = "end"
 _JSON = "application/json"
 
 
@@ -136,7 +144,7 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
         raise QueryError(f"start ({start}) must not be after end ({end})")
     raw_limit = (params.get("limit") or "").strip()
     if raw_limit:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
             raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {raw_limit!r}")
         limit = int(raw_limit)
     else:
@@ -146,41 +154,137 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
     return ListQuery(CUSTOMER_INDEX, "customer_id", customer_id or "", start, end, limit, provider_filter=provider)
 
 
-# --- next_token -------------------------------------------------------------------------------------------------------
+# --- partitions and next_token ---------------------------------------------------------------------------------------
+
+#: Where one index partition's next page starts: ``None`` from the newest item, :data:`_END` when it is exhausted,
+#: else the key (plain values) of the last item already returned from it.
+Cursor = dict[str, Any] | str | None
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """The index partitions one list query reads: the key attribute and its values (several when sharded)."""
+
+    attribute: str
+    values: tuple[str, ...]
 
 
 def _checksum(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:24]
 
 
-def encode_token(query: ListQuery, last_key: Mapping[str, Any]) -> str:
-    """base64url JSON of the LastEvaluatedKey (plain values), bound to the query and checksummed."""
-    key = {name: format(value, "f") if isinstance(value, Decimal) else str(value) for name, value in last_key.items()}
-    payload = {"v": TOKEN_VERSION, "q": query.fingerprint(), "k": key}
+def _fingerprint(query: ListQuery, partitions: Partitions) -> str:
+    """Binds a token to the query and to the partitions it was read from (a changed shard count voids tokens)."""
+    canon = json.dumps([query.fingerprint(), partitions.attribute, list(partitions.values)], separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+
+def _plain_cursor(cursor: Cursor) -> Any:
+    if not isinstance(cursor, dict):
+        return cursor
+    return {name: format(value, "f") if isinstance(value, Decimal) else str(value) for name, value in cursor.items()}
+
+
+def encode_token(query: ListQuery, partitions: Partitions, cursors: list[Cursor]) -> str:
+    """base64url JSON of one cursor per partition, bound to the query and its partitions, checksummed."""
+    payload = {"v": TOKEN_VERSION, "q": _fingerprint(query, partitions), "k": [_plain_cursor(c) for c in cursors]}
     payload["c"] = _checksum(payload)
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_token(query: ListQuery, token: str) -> dict[str, Any]:
-    """The ExclusiveStartKey (Python values) from a token this API issued for this query; else :class:`QueryError`."""
+def _decode_cursor(entry: Any, attribute: str, value: str) -> Cursor:
+    if entry is None or entry == _END:
+        return entry  # type: ignore[no-any-return]
+    expected = {"transaction_id", "timestamp", attribute}
+    if not isinstance(entry, dict) or set(entry) != expected:
+        raise ValueError("cursor")
+    if not all(isinstance(v, str) and v for v in entry.values()):
+        raise ValueError("cursor")
+    if entry[attribute] != value or not _NUMBER.fullmatch(entry["timestamp"]):
+        raise ValueError("cursor")
+    return {**entry, "timestamp": Decimal(entry["timestamp"])}
+
+
+def decode_token(query: ListQuery, partitions: Partitions, token: str) -> list[Cursor]:
+    """The cursors of a token this API issued for this query; else :class:`QueryError` (never anything else).
+
+    Anything can arrive here: non-ASCII, megabytes, JSON nested a thousand levels deep. The length is bounded first,
+    and every decoding failure, ``RecursionError`` included, is the same 400.
+    """
     invalid = QueryError("next_token is invalid (use the value from the previous page of the same query)")
+    text = token.strip()
+    if not text or len(text) > MAX_TOKEN_LENGTH:
+        raise invalid
     try:
-        padded = token.strip() + "=" * (-len(token.strip()) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (UnicodeError, binascii.Error, ValueError) as exc:
+        payload = json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii")))
+        if not isinstance(payload, dict) or set(payload) != {"v", "q", "k", "c"}:
+            raise ValueError("shape")
+        checksum = payload.pop("c")
+        if payload["v"] != TOKEN_VERSION or checksum != _checksum(payload):
+            raise ValueError("checksum")
+        if payload["q"] != _fingerprint(query, partitions):
+            raise ValueError("query")
+        entries = payload["k"]
+        if not isinstance(entries, list) or len(entries) != len(partitions.values):
+            raise ValueError("cursors")
+        cursors = [
+            _decode_cursor(entry, partitions.attribute, value)
+            for entry, value in zip(entries, partitions.values, strict=True)
+        ]
+    except (UnicodeError, binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise invalid from exc
-    if not isinstance(payload, dict) or set(payload) != {"v", "q", "k", "c"}:
+    if all(cursor == _END for cursor in cursors):
         raise invalid
-    checksum = payload.pop("c")
-    if payload["v"] != TOKEN_VERSION or checksum != _checksum(payload) or payload["q"] != query.fingerprint():
-        raise invalid
-    key = payload["k"]
-    expected = {"transaction_id", "timestamp", query.partition_key}
-    if not isinstance(key, dict) or set(key) != expected or not all(isinstance(v, str) and v for v in key.values()):
-        raise invalid
-    if key[query.partition_key] != query.partition_value or not _NUMBER.fullmatch(key["timestamp"]):
-        raise invalid
-    return {**key, "timestamp": Decimal(key["timestamp"])}
+    return cursors
+
+
+# --- merging partitions -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionPage:
+    """What one partition's query returned: its items newest first, and its LastEvaluatedKey if it has more."""
+
+    items: list[dict[str, Any]]
+    last_key: dict[str, Any] | None
+
+
+def _cursor_of(item: Mapping[str, Any], attribute: str) -> dict[str, Any]:
+    return {"transaction_id": item["transaction_id"], "timestamp": item["timestamp"], attribute: item[attribute]}
+
+
+def merge_partitions(
+    limit: int, attribute: str, cursors: list[Cursor], pages: list[PartitionPage]
+) -> tuple[list[dict[str, Any]], list[Cursor] | None]:
+    """The newest ``limit`` items across partitions, and the cursors after them (``None`` when all are exhausted).
+
+    Each partition returned its newest items after its cursor. An item may be returned only if no partition can
+    still hold a newer unseen one: a partition with more (a LastEvaluatedKey) hides only items older than the last
+    one it returned, so the page stops at the newest of those frontiers. A partition that returned ``limit`` items
+    never limits the page (it alone could fill it); one cut short by DynamoDB's 1 MB page or a filter can.
+    """
+    frontier: Decimal | None = None
+    for page in pages:
+        if page.last_key is not None and len(page.items) < limit:
+            edge = page.items[-1]["timestamp"] if page.items else Decimal("Infinity")
+            frontier = edge if frontier is None else max(frontier, edge)
+    streams = [[(item["timestamp"], index, item) for item in page.items] for index, page in enumerate(pages)]
+    taken: list[tuple[int, dict[str, Any]]] = []
+    for timestamp, index, item in heapq.merge(*streams, key=lambda entry: entry[0], reverse=True):
+        if len(taken) == limit or (frontier is not None and timestamp < frontier):
+            break
+        taken.append((index, item))
+    next_cursors: list[Cursor] = []
+    for index, (cursor, page) in enumerate(zip(cursors, pages, strict=True)):
+        used = [item for source, item in taken if source == index]
+        if len(used) == len(page.items):
+            next_cursors.append(page.last_key if page.last_key is not None else _END)
+        else:
+            next_cursors.append(_cursor_of(used[-1], attribute) if used else cursor)
+    items = [item for _, item in taken]
+    if all(cursor == _END for cursor in next_cursors):
+        return items, None
+    return items, next_cursors
 
 
 # --- items ------------------------------------------------------------------------------------------------------------
@@ -203,10 +307,13 @@ def to_api_item(item: Mapping[str, Any]) -> dict[str, Any]:
 class TransactionStore:
     """Reads from the transactions table with the low-level client (numbers come back as ``Decimal``)."""
 
-    def __init__(self, dynamodb: DynamoDBClient, table: str, tracer: Tracer | None = None) -> None:
+    def __init__(
+        self, dynamodb: DynamoDBClient, table: str, tracer: Tracer | None = None, *, provider_shards: int = 1
+    ) -> None:
         self._dynamodb = dynamodb
         self._table = table
         self._tracer = tracer
+        self._shards = provider_shards
         self._deserializer = TypeDeserializer()
         self._serializer = TypeSerializer()
 
@@ -236,12 +343,27 @@ class TransactionStore:
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
 
-    def list(
-        self, query: ListQuery, start_key: Mapping[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of the index, newest first, and the LastEvaluatedKey (plain values) if there is more."""
-        names = {"#p": query.partition_key}
-        values: dict[str, Any] = {":p": {"S": query.partition_value}}
+    def partitions(self, query: ListQuery) -> Partitions:
+        """The index partitions ``query`` reads: the provider's shards, or its one partition."""
+        if query.index == PROVIDER_INDEX and self._shards > 1:
+            return Partitions(SHARD_ATTRIBUTE, provider_partitions(query.partition_value, self._shards))
+        return Partitions(query.partition_key, (query.partition_value,))
+
+    def list(self, query: ListQuery, cursors: list[Cursor] | None) -> tuple[list[dict[str, Any]], list[Cursor] | None]:
+        """One page, newest first, across the query's partitions, and the cursors for the next page if any."""
+        partitions = self.partitions(query)
+        current: list[Cursor] = list(cursors) if cursors is not None else [None] * len(partitions.values)
+        pages = [
+            PartitionPage([], None)
+            if cursor == _END
+            else self._query_partition(query, partitions.attribute, value, cursor)
+            for value, cursor in zip(partitions.values, current, strict=True)
+        ]
+        return merge_partitions(query.limit, partitions.attribute, current, pages)
+
+    def _query_partition(self, query: ListQuery, attribute: str, value: str, cursor: Cursor) -> PartitionPage:
+        names = {"#p": attribute}
+        values: dict[str, Any] = {":p": {"S": value}}
         condition = "#p = :p"
         if query.start is not None or query.end is not None:
             names["#t"] = "timestamp"
@@ -268,18 +390,18 @@ class TransactionStore:
             kwargs["FilterExpression"] = "#prov = :prov"
             names["#prov"] = "provider"
             values[":prov"] = {"S": query.provider_filter}
-        if start_key is not None:
-            kwargs["ExclusiveStartKey"] = {k: self._serializer.serialize(v) for k, v in start_key.items()}
+        if isinstance(cursor, dict):
+            kwargs["ExclusiveStartKey"] = {k: self._serializer.serialize(v) for k, v in cursor.items()}
         with self._subsegment(f"## dynamodb.query {query.index}"):
             try:
                 response = self._dynamodb.query(**kwargs)
             except ClientError as exc:
-                if start_key is not None and exc.response.get("Error", {}).get("Code") == "ValidationException":
+                if cursor is not None and exc.response.get("Error", {}).get("Code") == "ValidationException":
                     raise QueryError("next_token is invalid (use the value from the previous page)") from exc
                 raise
         items = [self._plain(item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
-        return items, (self._plain(last) if last else None)
+        return PartitionPage(items, self._plain(last) if last else None)
 
 
 class _NullContext:
@@ -352,13 +474,23 @@ def build_app(
         params = app.current_event.query_string_parameters or {}
         query = parse_list_query(params)
         token = params.get("next_token")
-        start_key = decode_token(query, token) if token else None
+        store = store_for(stage_variables())
+        partitions = store.partitions(query)
+        cursors = decode_token(query, partitions, token) if token else None
         if tracer is not None:
             by_provider = query.partition_value if query.partition_key == "provider" else None
             tracer.put_annotation(key="provider", value=query.provider_filter or by_provider or "any")
-        items, last = store_for(stage_variables()).list(query, start_key)
-        next_token = encode_token(query, last) if last else None
-        done("list_transactions", 200, started, index=query.index, count=len(items), has_more=bool(next_token))
+        items, after = store.list(query, cursors)
+        next_token = encode_token(query, partitions, after) if after else None
+        done(
+            "list_transactions",
+            200,
+            started,
+            index=query.index,
+            partitions=len(partitions.values),
+            count=len(items),
+            has_more=bool(next_token),
+        )
         return _json_response(200, {"items": [to_api_item(item) for item in items], "next_token": next_token})
 
     return app
@@ -369,12 +501,13 @@ def build_lambda_handler(service: str = "transaction-query") -> Callable[[Mappin
     logger = get_logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or service)
     tracer = Tracer(service=service, patch_modules=["botocore"])
     dynamodb = boto3.client("dynamodb")
+    shards = provider_shards()
 
     def store_for(stage_variables: Mapping[str, str]) -> TransactionStore:
         table = setting("DYNAMODB_TABLE", stage_variables)
         if not table:
             raise RuntimeError("DYNAMODB_TABLE is not configured")
-        return TransactionStore(dynamodb, table, tracer)
+        return TransactionStore(dynamodb, table, tracer, provider_shards=shards)
 
     app = build_app(store_for, logger, tracer)
 

@@ -240,7 +240,7 @@ TOKEN_ERROR = {"message": "next_token is invalid (use the value from the previou
 def test_tampered_next_token_is_400(api: Any, seeded: dict[str, Any]) -> None:
     token = first_page_token(api)
     payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    payload["k"]["transaction_id"] = "ch_page_1"  # structurally valid, but not what we issued
+    payload["k"][0]["transaction_id"] = "ch_page_1"  # structurally valid, but not what we issued
     forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     flipped = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
     for bad in (forged, flipped, "not-a-token", token[:-4], base64.urlsafe_b64encode(b"[1,2]").decode()):
