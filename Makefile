@@ -23,8 +23,8 @@ layer: tools ## Build only the dependency layer zip; prints its path last
 test: tools ## Run every check: lint, types, unit, Terraform (fmt/validate/test/tflint/checkov), end to end
 	@$(ENV) && devtools/bin/run-tests
 
-lint: tools ## Only the fast static checks (ruff, mypy, tofu fmt)
-	@$(ENV) && devtools/bin/run-tests --only ruff,mypy,fmt
+lint: tools ## Only the fast static checks (ruff, mypy, tofu fmt, doc checks)
+	@$(ENV) && devtools/bin/run-tests --only ruff,mypy,fmt,docs
 
 fmt: tools ## Format Terraform and Python in place
 	@$(ENV) && tofu fmt -recursive && ruff format --config devtools/pyproject.toml lambda devtools tests

@@ -321,3 +321,162 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttled_requests" {
     }
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Silent loss (docs/monitoring.md): an event that was acknowledged (2xx) but never became a record, or became one
+# nobody looks at. Each alarm names what it watches; the page says what it means and the first three things to check.
+# ---------------------------------------------------------------------------------------------------------------------
+
+locals {
+  processor_dimensions = { FunctionName = module.processor.function_name }
+
+  # The namespace the code's EMF metrics are written to (POWERTOOLS_METRICS_NAMESPACE), with the only dimension the
+  # code sets on them: provider (Metrics(service="") keeps Powertools from adding `service`).
+  application_metric_namespace = local.common_function_environment.POWERTOOLS_METRICS_NAMESPACE
+
+  # Providers with a silence alarm: the providers map, filtered by provider_silence_alarm_minutes (dev: {}).
+  provider_silence_minutes = {
+    for p, _ in var.webhook_providers : p => var.provider_silence_alarm_minutes[p]
+    if contains(keys(var.provider_silence_alarm_minutes), p)
+  }
+}
+
+# Processing lag: how long the oldest event waited in Lambda's async queue before the processor ran it. Normal is
+# milliseconds; minutes mean throttling (reserved concurrency exhausted) or retries of failing events.
+resource "aws_cloudwatch_metric_alarm" "processor_async_event_age" {
+  alarm_name          = "${local.name}-processor-async-event-age"
+  alarm_description   = "Processor lag: an event waited more than ${local.t.processor_async_event_age_ms} ms in the async queue (max over 5 min). Check processor throttles, errors and concurrency; see docs/monitoring.md."
+  namespace           = "AWS/Lambda"
+  metric_name         = "AsyncEventAge"
+  dimensions          = local.processor_dimensions
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.processor_async_event_age_ms
+  unit                = "Milliseconds"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Events about to reach MaximumEventAgeInSeconds. CloudWatch does not split AsyncEventsDropped by reason, so the
+# age-based drops are caught *before* they happen: an event older than this share of the maximum age is at risk.
+resource "aws_cloudwatch_metric_alarm" "processor_event_age_near_max" {
+  alarm_name          = "${local.name}-processor-event-age-near-max"
+  alarm_description   = "An async event is older than ${local.t.processor_event_age_percent_of_max}% of the processor's ${var.processor_max_event_age_seconds} s maximum event age: at 100% Lambda drops it to the DLQ unprocessed. See docs/monitoring.md."
+  namespace           = "AWS/Lambda"
+  metric_name         = "AsyncEventAge"
+  dimensions          = local.processor_dimensions
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.processor_max_event_age_seconds * 1000 * local.t.processor_event_age_percent_of_max / 100
+  unit                = "Milliseconds"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Every event Lambda discarded from the async queue without a successful run (retries exhausted, maximum age reached,
+# or concurrency 0). With the DLQ configured each of them went to the DLQ, unless DeadLetterErrors says otherwise.
+resource "aws_cloudwatch_metric_alarm" "processor_async_events_dropped" {
+  alarm_name          = "${local.name}-processor-async-events-dropped"
+  alarm_description   = "More than ${local.t.processor_async_events_dropped} async events left the processor's queue without a successful run in 5 minutes (retries exhausted or maximum event age reached). They are in the DLQ unless the dead-letter-errors alarm also fires. See docs/monitoring.md."
+  namespace           = "AWS/Lambda"
+  metric_name         = "AsyncEventsDropped"
+  dimensions          = local.processor_dimensions
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.processor_async_events_dropped
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The one Lambda metric that means an event is gone: dropped, and the DLQ would not take it.
+resource "aws_cloudwatch_metric_alarm" "processor_dead_letter_errors" {
+  alarm_name          = "${local.name}-processor-dead-letter-errors"
+  alarm_description   = "Lambda could not send a dropped processor event to ${aws_sqs_queue.dlq.name}: that event is lost except for its raw payload in S3. Replay it from the archive. See docs/monitoring.md."
+  namespace           = "AWS/Lambda"
+  metric_name         = "DeadLetterErrors"
+  dimensions          = local.processor_dimensions
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Failed records (decision 22): signature-valid events we could not normalize, stored with status "failed".
+resource "aws_cloudwatch_metric_alarm" "processing_failed" {
+  for_each = var.webhook_providers
+
+  alarm_name          = "${local.name}-${each.key}-processing-failed"
+  alarm_description   = "More than ${local.t.processing_failed} ${each.key} events became failed records in 5 minutes: money may have moved that no system knows the details of. See docs/monitoring.md."
+  namespace           = local.application_metric_namespace
+  metric_name         = "ProcessingFailed"
+  dimensions          = { provider = each.key }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.processing_failed
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The count alarm above (dlq-messages > 10) misses a few messages left alone; their age catches them before the
+# 14-day retention deletes them.
+resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message_age" {
+  alarm_name          = "${local.name}-dlq-oldest-message-age"
+  alarm_description   = "A message has waited more than ${local.t.dlq_oldest_message_age_seconds} s in ${aws_sqs_queue.dlq.name}; SQS deletes it after ${var.dlq_message_retention_seconds} s. Fix the cause and redrive. See docs/monitoring.md."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.t.dlq_oldest_message_age_seconds
+  unit                = "Seconds"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# A provider gone silent. The API-wide anomaly alarm cannot see this: one provider's traffic going to zero is a
+# small dip in the total, well inside the band. Here missing data *is* the signal, so it counts as breaching, and
+# every one of the last N one-minute periods must be empty.
+resource "aws_cloudwatch_metric_alarm" "provider_silent" {
+  for_each = local.provider_silence_minutes
+
+  alarm_name          = "${local.name}-${each.key}-silent"
+  alarm_description   = "No ${each.key} webhook reached its validator for ${each.value} minutes. Check the provider's status page and delivery log, the webhook URL registered there, and the API's 4xx/5xx for that route. See docs/monitoring.md."
+  namespace           = local.application_metric_namespace
+  metric_name         = "WebhookReceived"
+  dimensions          = { provider = each.key }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = each.value
+  datapoints_to_alarm = each.value
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+check "provider_silence_alarm_minutes_keys" {
+  assert {
+    condition     = length(setsubtract(keys(var.provider_silence_alarm_minutes), keys(var.webhook_providers))) == 0
+    error_message = "provider_silence_alarm_minutes has entries for providers that are not in webhook_providers; they get no alarm."
+  }
+}

@@ -119,7 +119,7 @@ data "aws_iam_policy_document" "processor" {
   # GetItem: read-before-update on a status change; PutItem is conditional for idempotency (decision 4).
   statement {
     sid       = "WriteTransactions"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]
     resources = [module.transactions_table.table_arn]
   }
 

@@ -16,5 +16,6 @@
 #   secrets.tf             the provider signing secrets (containers only: no values in state)
 #   iam-roles.tf           one least-privilege role per function, and API Gateway's logging role
 #   cloudwatch-logs.tf     API log groups and metric filters; cloudwatch-alarms.tf every alarm
+#   eventbridge.tf         the outbox: every new record from the table's stream to an EventBridge bus (docs/events.md)
 #   xray.tf, cloudtrail.tf sampling rule and audit trail, each behind a toggle
 #   data.tf                data sources and derived names; variables.tf inputs; outputs.tf outputs

@@ -121,6 +121,21 @@ output "log_group_names" {
   )
 }
 
+output "event_bus_name" {
+  description = "Name of the EventBridge bus the outbox publishes every new transaction record to (docs/events.md), or null when enable_event_bus is false."
+  value       = try(aws_cloudwatch_event_bus.transactions[0].name, null)
+}
+
+output "event_bus_arn" {
+  description = "ARN of the transactions event bus (for rules and cross-account targets), or null when enable_event_bus is false."
+  value       = try(aws_cloudwatch_event_bus.transactions[0].arn, null)
+}
+
+output "outbox_failures_queue_url" {
+  description = "URL of the queue describing stream batches the outbox gave up on, or null when enable_event_bus is false."
+  value       = try(aws_sqs_queue.outbox_failures[0].id, null)
+}
+
 output "processed_log_delivery" {
   description = "How the processor writes the processed log: object_per_event or firehose."
   value       = var.processed_log_delivery

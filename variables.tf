@@ -651,6 +651,10 @@ variable "alarm_thresholds" {
     (per 5 min), lambda_duration_percent_of_timeout, concurrent_executions (account), dlq_messages, api_4xx_rate_percent,
     api_5xx_rate_percent, api_latency_p99_ms, api_count_anomaly_band_width (standard deviations), dynamodb_user_errors
     (per 5 min, account-level), dynamodb_system_errors, dynamodb_throttled_requests (per 5 min).
+    The silent-loss alarms (docs/monitoring.md): processor_async_event_age_ms (oldest event waiting in the processor's
+    async queue, maximum over 5 min), processor_async_events_dropped (per 5 min), processor_event_age_percent_of_max
+    (AsyncEventAge as a share of processor_max_event_age_seconds: events about to be dropped for age),
+    processing_failed (failed records per provider, per 5 min) and dlq_oldest_message_age_seconds.
   EOT
   type = object({
     lambda_errors                      = optional(number, 10)
@@ -665,12 +669,44 @@ variable "alarm_thresholds" {
     dynamodb_user_errors               = optional(number, 50)
     dynamodb_system_errors             = optional(number, 0)
     dynamodb_throttled_requests        = optional(number, 10)
+    processor_async_event_age_ms       = optional(number, 300000)
+    processor_async_events_dropped     = optional(number, 0)
+    processor_event_age_percent_of_max = optional(number, 50)
+    processing_failed                  = optional(number, 0)
+    dlq_oldest_message_age_seconds     = optional(number, 86400)
   })
   default = {}
 
   validation {
     condition     = alltrue([for v in values(var.alarm_thresholds) : v >= 0]) && var.alarm_thresholds.lambda_duration_percent_of_timeout <= 100
     error_message = "Alarm thresholds must be non-negative and lambda_duration_percent_of_timeout at most 100."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.processor_event_age_percent_of_max > 0 && var.alarm_thresholds.processor_event_age_percent_of_max < 100
+    error_message = "processor_event_age_percent_of_max must be above 0 and below 100 (at 100 the events are already dropped)."
+  }
+
+  validation {
+    # SQS keeps a message at most 14 days; an age alarm beyond that could never fire.
+    condition     = var.alarm_thresholds.dlq_oldest_message_age_seconds >= 60 && var.alarm_thresholds.dlq_oldest_message_age_seconds < 1209600
+    error_message = "dlq_oldest_message_age_seconds must be at least 60 and below 1209600 (14 days, the SQS maximum retention)."
+  }
+}
+
+variable "provider_silence_alarm_minutes" {
+  description = <<-EOT
+    Per provider (a key of webhook_providers): minutes without a single WebhookReceived before the provider-silent
+    alarm fires, missing data counting as silence. A provider without an entry gets no alarm, so {} turns them all off
+    (dev does: its traffic is sporadic). Choose N above the provider's longest normal quiet spell (nights, weekends).
+    Whole minutes, 5-1440 (CloudWatch evaluates at most one day of 1-minute periods).
+  EOT
+  type        = map(number)
+  default     = { stripe = 30, paypal = 60, square = 60 }
+
+  validation {
+    condition     = alltrue([for n in values(var.provider_silence_alarm_minutes) : n >= 5 && n <= 1440 && floor(n) == n])
+    error_message = "Every provider_silence_alarm_minutes value must be a whole number of minutes between 5 and 1440."
   }
 }
 
@@ -731,6 +767,82 @@ variable "cloudtrail_log_retention_days" {
   validation {
     condition     = var.cloudtrail_log_retention_days >= 365
     error_message = "cloudtrail_log_retention_days must be at least 365 (PCI DSS 10.5.1)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Outbox to EventBridge (eventbridge.tf, docs/events.md)
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "enable_event_bus" {
+  description = "Publish every new transaction record to an EventBridge bus (<project>-<environment>-transactions) from the table's stream: the bus, the outbox function, its stream mapping, on-failure queue and alarms. false removes them all."
+  type        = bool
+  default     = true
+}
+
+variable "outbox_memory_size" {
+  description = "Memory of the outbox function in MB; it only reshapes stream records and calls PutEvents."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.outbox_memory_size >= 128 && var.outbox_memory_size <= 10240
+    error_message = "outbox_memory_size must be between 128 and 10240."
+  }
+}
+
+variable "outbox_timeout" {
+  description = "Timeout of the outbox function in seconds: one batch of outbox_batch_size PutEvents calls must fit."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.outbox_timeout >= 3 && var.outbox_timeout <= 900
+    error_message = "outbox_timeout must be between 3 and 900."
+  }
+}
+
+variable "outbox_batch_size" {
+  description = "Stream records per outbox invocation (1-10000). Each published record is one PutEvents call, so keep a batch well inside outbox_timeout."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.outbox_batch_size >= 1 && var.outbox_batch_size <= 10000
+    error_message = "outbox_batch_size must be between 1 and 10000."
+  }
+}
+
+variable "outbox_parallelization_factor" {
+  description = "Concurrent batches per stream shard (1-10). Records of one transaction_id stay in order at any value; raise it when the outbox-iterator-age alarm shows the outbox falling behind."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.outbox_parallelization_factor >= 1 && var.outbox_parallelization_factor <= 10
+    error_message = "outbox_parallelization_factor must be between 1 and 10."
+  }
+}
+
+variable "outbox_maximum_retry_attempts" {
+  description = "Retries of a failing batch before it is described to the on-failure queue and skipped (0-10000). -1 (retry until the record expires from the stream after 24 h) is not allowed: it would stop the outbox for a day on one poison record."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.outbox_maximum_retry_attempts >= 0 && var.outbox_maximum_retry_attempts <= 10000
+    error_message = "outbox_maximum_retry_attempts must be between 0 and 10000."
+  }
+}
+
+variable "outbox_iterator_age_alarm_ms" {
+  description = "Alarm when the outbox's IteratorAge (age of the newest record it has read) exceeds this, in ms. The stream keeps records 24 h; the default (15 minutes) leaves time to act."
+  type        = number
+  default     = 900000
+
+  validation {
+    condition     = var.outbox_iterator_age_alarm_ms >= 60000 && var.outbox_iterator_age_alarm_ms < 86400000
+    error_message = "outbox_iterator_age_alarm_ms must be at least 60000 (1 minute) and below 86400000 (the stream's 24 h retention)."
   }
 }
 

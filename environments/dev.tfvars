@@ -23,3 +23,6 @@ alarm_email_addresses = []
 tags = {
   CostCenter = "payments-dev"
 }
+
+# Dev traffic is sporadic: a provider-silent alarm would fire every night.
+provider_silence_alarm_minutes = {}

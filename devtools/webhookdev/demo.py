@@ -121,25 +121,22 @@ class Tour:
         self.check("square after re-enabling", 200, status)
 
     def poison_event(self) -> None:
-        _heading("5. A poison event: the processor fails, Lambda retries twice, the event lands in the DLQ")
+        _heading("5. A body the processor cannot read: a replayable failed record, not a DLQ message (decision 22)")
         sent = self.client.send("stripe", "poison_amount_object")
         print(f"    POST /webhooks/stripe (amount is a JSON object) -> {sent.status} (accepted: stored raw, queued)")
         self.check("poison event accepted", 200, sent.status)
-        message = _poll_value(lambda: self._dlq_message(sent.event_id), timeout=30)
-        if message is None:
-            self.check("poison event in the DLQ", "present", "missing")
-            return
-        request_id = message["MessageAttributes"]["RequestID"]["StringValue"]
-        attempts = [
-            s for s in self.client.platform_starts("webhook-processor", "Event") if s["requestId"] == request_id
-        ]
-        for record in self.client.log_records("webhook-processor"):
-            if record.get("type") == "platform.start" and record["record"].get("requestId") == request_id:
-                print(f"    {record['time']}  webhook-processor attempt {record['record']['attempt']}")
-        error = message["MessageAttributes"]["ErrorMessage"]["StringValue"]
-        print(f"    DLQ message: event_id={json.loads(message['Body'])['event_id']}  error={error[:80]}")
-        self.check("processor attempts", 3, len(attempts))
-        self.check("poison event in the DLQ", "present", "present")
+        response = _poll_value(lambda: self._transaction(sent.transaction_id), timeout=30)
+        events = response.get("events", []) if response else []
+        status = events[0].get("status") if events else "missing"
+        if events:
+            print(f"    record: status={status}  failure_reason={str(events[0].get('failure_reason'))[:80]}")
+            print(f"    raw payload kept for `webhookctl replay`: {events[0].get('raw_payload_s3_key')}")
+        self.check("poison event recorded as failed", "failed", status)
+        self.check("poison event in the DLQ", "absent", "present" if self._dlq_message(sent.event_id) else "absent")
+
+    def _transaction(self, transaction_id: str) -> dict[str, Any] | None:
+        response = self.client.transaction(transaction_id)
+        return response.json() if response.status_code == 200 else None
 
     def _dlq_message(self, event_id: str) -> dict[str, Any] | None:
         for message in self.client.dlq_messages():

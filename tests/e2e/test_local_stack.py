@@ -134,24 +134,17 @@ def test_duplicate_delivery_makes_no_second_record(local_stack: StackClient) -> 
     assert [e["event_id"] for e in document["events"]] == ["evt_e2e_dup"]
 
 
-def test_poison_event_is_tried_three_times_then_lands_in_the_dlq(local_stack: StackClient) -> None:
+def test_poison_event_becomes_a_replayable_failed_record_not_a_dlq_message(local_stack: StackClient) -> None:
+    # Decision 22: a signature-valid body the processor cannot read is kept as a failed record (reason, provider type,
+    # raw payload key) for `webhookctl replay`; the DLQ is for infrastructure failures only.
     sent = local_stack.send(*POISON)
     assert sent.status == 200, sent.body
-
-    def poison_message() -> dict[str, Any] | None:
-        for message in local_stack.dlq_messages():
-            if json.loads(message["Body"]).get("event_id") == sent.event_id:
-                return message
-        return None
-
-    message = _wait_until("the DLQ message", poison_message, timeout=30)
-    request_id = message["MessageAttributes"]["RequestID"]["StringValue"]
-    attempts = [s for s in local_stack.platform_starts("webhook-processor", "Event") if s["requestId"] == request_id]
-    assert [a["attempt"] for a in attempts] == [1, 2, 3]
-    body = json.loads(message["Body"])
-    assert body["provider"] == "stripe"
-    assert body["raw_payload_s3_key"] in _raw_keys(local_stack, "stripe")
-    assert local_stack.transaction(sent.transaction_id).status_code == 404
+    document = local_stack.wait_for_transaction(sent.transaction_id)
+    [event] = document["events"]
+    assert event["status"] == "failed"
+    assert event["failure_reason"].startswith("invalid_field: amount")
+    assert event["raw_payload_s3_key"] in _raw_keys(local_stack, "stripe")
+    assert all(json.loads(m["Body"]).get("event_id") != sent.event_id for m in local_stack.dlq_messages())
 
 
 def test_query_pages_through_a_customer_without_gaps_or_repeats(local_stack: StackClient) -> None:

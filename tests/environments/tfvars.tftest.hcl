@@ -79,7 +79,7 @@ run "environment_file" {
 
   assert {
     condition = alltrue([
-      for m in concat(values(module.validators), [module.processor, module.query, module.authorizer]) :
+      for m in concat(values(module.validators), [module.processor, module.query, module.authorizer], module.outbox) :
       join(",", m.architectures) == "arm64" && m.tracing_mode == "Active"
     ]) && module.api_gateway.stage_xray_tracing_enabled
     error_message = "arm64 and X-Ray on every function and on the stage."
@@ -141,6 +141,16 @@ run "environment_file" {
   assert {
     condition     = length(aws_api_gateway_account.this) == (var.environment == "prod" ? 1 : 0)
     error_message = "Only prod owns the region-wide API Gateway account setting."
+  }
+
+  assert {
+    condition     = (var.environment == "dev") == (length(aws_cloudwatch_metric_alarm.provider_silent) == 0)
+    error_message = "Provider-silent alarms are off in dev (sporadic traffic) and on everywhere else."
+  }
+
+  assert {
+    condition     = length(module.outbox) == 1 && length(aws_lambda_event_source_mapping.outbox) == 1
+    error_message = "Every environment publishes new records to its event bus (the local stack too, for the e2e test)."
   }
 
   # Decision 12 (amended): SigV4 for the query API everywhere but the local stack, which keeps its API key.

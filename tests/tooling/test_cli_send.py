@@ -241,7 +241,7 @@ def test_paypal_ipn_is_form_encoded_and_unsigned() -> None:
     assert not any(k.lower().startswith("paypal-transmission") for k in request.headers)
     fields = parse_qs(request.body.decode())
     assert fields["txn_type"] == ["web_accept"]
-    assert request.event_id == fields["ipn_track_id"][0]
+    assert request.event_id.startswith(f"ipn-{fields['ipn_track_id'][0]}-web_accept-")  # webhook_core.ipn.event_id
 
 
 def test_paypal_refuses_a_shared_secret() -> None:

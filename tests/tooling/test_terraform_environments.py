@@ -14,7 +14,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
-FUNCTION_DIRS = ("stripe-validator", "paypal-validator", "square-validator", "processor", "query", "authorizer")
+FUNCTION_DIRS = (
+    "stripe-validator",
+    "paypal-validator",
+    "square-validator",
+    "processor",
+    "query",
+    "authorizer",
+    "outbox",
+)
 
 
 @pytest.fixture(scope="module")

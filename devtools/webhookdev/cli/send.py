@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import requests
+from webhook_core import ipn
 
 from webhookdev import samples, signing
 from webhookdev.cli.errors import EXIT_OK, EXIT_REJECTED, CliError
@@ -272,7 +273,7 @@ class SendOptions:
 
 def event_id_of(provider: str, body: bytes, content_type: str) -> str:
     if content_type == FORM:
-        return parse_qs(body.decode("ascii")).get("ipn_track_id", ["?"])[0]
+        return ipn.event_id(ipn.parse_ipn(body))  # the validator's id for the message (webhook_core.ipn)
     parsed = json.loads(body)
     return str(parsed.get("event_id") if provider == "square" else parsed.get("id"))
 

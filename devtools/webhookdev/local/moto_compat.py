@@ -18,6 +18,9 @@ Each patch makes moto remember and return a field AWS returns; none changes beha
   again after moto has already created the stage (seen once in the moto log as 201 then 409 within one second),
   and the 409 fails the whole apply. A repeat of an identical request (same deployment, variables, description and
   tracing) now returns the stage that exists; a conflicting one still gets 409.
+- DynamoDB stream event source mappings: on every write moto pushes the stream to the mapped function itself, through
+  Docker (an ImportError without it, failing the write), and then forgets the stream records. The push is turned off:
+  the local runtime polls the stream as Lambda does (`streams`), and the records stay readable with GetRecords.
 - Firehose dynamic partitioning: moto writes every PutRecord(Batch) call to one object under the literal `Prefix`
   plus `YYYY/MM/DD/HH/`, so `!{partitionKeyFromQuery:provider}` would become a folder name. For an ExtendedS3
   destination with dynamic partitioning and a `MetadataExtraction` (jq) processor, each record's keys are now
@@ -50,9 +53,21 @@ def apply() -> list[str]:
         _s3_tls_only_policy(),
         _apigateway_updates(),
         _apigateway_idempotent_create_stage(),
+        _dynamodb_stream_push_off(),
         _firehose_dynamic_partitioning(),
         _s3_atomic_conditional_put(),
     ]
+
+
+def _dynamodb_stream_push_off() -> str:
+    from moto.awslambda import models  # noqa: PLC0415 - only the moto process imports moto
+
+    def send_dynamodb_items(self: Any, function_arn: str, items: list[Any], source: str) -> str:
+        return ""  # falsy: moto keeps the records for GetRecords
+
+    backend: Any = models.LambdaBackend
+    backend.send_dynamodb_items = send_dynamodb_items
+    return "dynamodb-stream-push-off"
 
 
 def _lambda_dead_letter_config() -> str:

@@ -1,7 +1,8 @@
 """`python -m webhookdev.local.runtime`: the API Gateway and Lambda runtime in one process.
 
 Reads the deployment back from moto (refreshing every few seconds), serves the gateway and the Invoke API on
-loopback, and ends with its parent (the supervisor), taking its worker processes with it.
+loopback, polls the DynamoDB streams of the deployed event source mappings (`streams`), and ends with its parent
+(the supervisor), taking its worker processes with it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from webhookdev.local.functions import LocalWiring
 from webhookdev.local.invoker import Invoker
 from webhookdev.local.logsink import LogSink
 from webhookdev.local.procs import PidFiles, die_with_parent
-from webhookdev.local.registry import Registry, Target
-from webhookdev.local.settings import HOST, Layout, Ports
+from webhookdev.local.registry import Registry, Target, aws_client
+from webhookdev.local.settings import HOST, REGION, Layout, Ports
+from webhookdev.local.streams import StreamPoller
 
 
 def load_target(path: Path) -> tuple[Target, tuple[Path, ...], int]:
@@ -64,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         registry.refresh()
     registry.run_refresher()
     invoker = Invoker(registry, ports.moto_url)
+    streams = StreamPoller(
+        lambda_client=aws_client("lambda", ports.moto_url),
+        streams_client=aws_client("dynamodbstreams", ports.moto_url),
+        sqs_client=aws_client("sqs", ports.moto_url),
+        invoke=invoker.invoke,
+        sink=registry.sink("event-source-mappings"),
+        region=REGION,
+        checkpoints=layout.local / "stream-checkpoints.json",
+    )
+    streams.run()
     servers = [
         invoke_api.make_server(invoker, HOST, ports.invoke),
         gateway.make_server(
@@ -76,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     stop.wait()
     for server in servers:
         server.shutdown()
+    streams.close()
     invoker.close()
     registry.close()
     return 0

@@ -35,12 +35,12 @@ def object_name(event_id: str) -> str:
     """
     cleaned = sanitize_event_id(event_id)
     if cleaned == event_id:
-        return cleaned
+        return _guarded(cleaned)
     # The digest is of the *masked* id: an unkeyed hash of an id that held a card number would let anyone who knows
     # the visible BIN and last four recover the PAN by brute force (PCI DSS 3.5.1.1 wants keyed hashes). Ids that
     # differ only in masked digits therefore share a name; the write-once store keeps a different body beside it.
     digest = hashlib.sha256(mask_id(event_id, MAX_EVENT_ID_LENGTH).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{cleaned}~id-{digest}"
+    return _guarded(f"{cleaned}~id-{digest}")
 
 
 def _date_prefix(provider: str, when: float | datetime) -> str:
@@ -63,6 +63,16 @@ def stored_content_type(content_type: str) -> str:
     return content_type or "application/octet-stream"
 
 
+def _guarded(name: str) -> str:
+    """``~`` before a key segment that starts with a digit.
+
+    Otherwise the day and the id's leading digits read as one digit run across the ``/`` (``…/04/14/116038d3…``
+    is ``20200414116038``), which can look like a card number to a scanner. ``~`` is never in a sanitised id, so
+    the guarded name cannot equal another id's name.
+    """
+    return f"~{name}" if name[:1].isdigit() else name
+
+
 def raw_payload_key(provider: str, event_id: str, received_at: float | datetime, content_type: str) -> str:
     """Key of the raw body in the payloads bucket; the date is the receipt time (UTC)."""
     extension = "txt" if is_form_encoded(content_type) else "json"
@@ -71,4 +81,4 @@ def raw_payload_key(provider: str, event_id: str, received_at: float | datetime,
 
 def processed_key(provider: str, event_id: str, event_time: float | datetime) -> str:
     """Key of the normalized record in the processed bucket; the date is the event time (UTC)."""
-    return f"{_date_prefix(provider, event_time)}/{sanitize_event_id(event_id)}.json"
+    return f"{_date_prefix(provider, event_time)}/{_guarded(sanitize_event_id(event_id))}.json"

@@ -43,7 +43,7 @@ def normalize_currency(value: object) -> str:
         raise PayloadShapeError(f"currency must be a string, got {type(value).__name__}")
     code = value.strip().upper()
     if not _CURRENCY_CODE.fullmatch(code) or code not in ISO_4217_EXPONENTS:
-        raise UnsupportedCurrency(f"unsupported currency {value!r}")
+        raise UnsupportedCurrency("currency is not an ISO 4217 code we know")
     return code
 
 
@@ -77,12 +77,12 @@ def from_decimal_string(value: object, currency: str) -> Decimal:
         raise PayloadShapeError(f"amount must be a decimal string, got {type(value).__name__}")
     text = value.strip()
     if not _DECIMAL_STRING.fullmatch(text):
-        raise PayloadShapeError(f"amount {value!r} is not a decimal string")
+        raise PayloadShapeError("amount is not a decimal string")
     exponent = minor_unit_exponent(currency)
     amount = Decimal(text)
     places = -int(amount.as_tuple().exponent)
     if places > exponent and amount != amount.quantize(Decimal(1).scaleb(-exponent)):
-        raise InvalidAmount(f"amount {value!r} has more than {exponent} decimals for {currency.upper()}")
+        raise InvalidAmount(f"amount has more than {exponent} decimals for {currency.upper()}")
     return amount
 
 

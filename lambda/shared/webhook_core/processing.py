@@ -11,8 +11,14 @@ Flow per event (docs/design.md, "Validator -> processor async event" and "Failur
 5. Conditional ``PutItem`` (``attribute_not_exists``); a failed condition is a concurrent duplicate: success. A
    stored ``failed`` record is the one exception: a replay that now normalizes replaces it (issue 9).
 
-An event the normalizer understands but cannot turn into a transaction is stored with ``status = "failed"`` and a
-``failure_reason`` and the invocation succeeds; any other exception propagates (two async retries, then the DLQ).
+A signature-valid body that cannot be normalized (any parse or normalizer error) is stored as a durable record with
+``status = "failed"``, the reason, the provider type and the raw payload's bucket and key, under the transaction id
+it names (else ``event:{provider}:{event_id}``); ``ProcessingFailed`` counts it and ``webhookctl replay``
+re-processes it after a fix, which replaces it (decision 22). Only infrastructure errors (AWS calls, a broken invoke
+payload) propagate: two async retries, then the DLQ.
+
+An event with no readable time anywhere is stored at its receipt time, and deduplicated by a marker item keyed by
+the event id, written in one transaction with the record (docs/providers.md, "Times").
 """
 
 from __future__ import annotations
@@ -204,28 +210,36 @@ def mask_record(record: TransactionRecord) -> TransactionRecord:
     )
 
 
-def failed_record(async_event: AsyncEvent, exc: UnprocessableEvent | MalformedPayload) -> TransactionRecord:
-    """The record of an event that can never be processed: keyed by what the normalizer could read.
+def event_partition(provider: str, event_id: str) -> str:
+    """The partition of an event's own bookkeeping: its failed record(s) and its no-time dedup marker(s)."""
+    return f"event:{provider}:{event_id}"
 
-    Without a transaction id it is keyed ``event:<event_id>``; without an event time, by the receipt time.
+
+def failed_record(async_event: AsyncEvent, exc: Exception) -> TransactionRecord:
+    """The durable record of an event that could not be normalized (decision 22).
+
+    Keyed by the transaction id the normalizer could read (else ``event:{provider}:{event_id}``) at the event time
+    (else the receipt time); the event-id marker written with it lets a redelivery find it and a successful replay
+    replace it. The reason names the field, never the value; an unexpected
+    error is named by its class only.
     """
+    object_id: str | None = None
+    event_time: int | None = None
+    provider_type = ""
+    event_type = EventType.UNKNOWN
     if isinstance(exc, UnprocessableEvent):
-        transaction_id = exc.transaction_id or f"event:{async_event.event_id}"
-        event_time = exc.event_time if exc.event_time is not None else int(async_event.received_at)
-        provider_type = exc.provider_event_type or ""
-        event_type = exc.event_type
-        reason = f"{exc.reason}: {exc.message}"
+        object_id, event_time = exc.transaction_id, exc.event_time
+        provider_type, event_type = exc.provider_event_type or "", exc.event_type
+        code, reason = exc.reason, f"{exc.reason}: {exc.message}"
+    elif isinstance(exc, MalformedPayload):
+        code, reason = "malformed_payload", f"malformed_payload: {exc.message}"
     else:
-        transaction_id = f"event:{async_event.event_id}"
-        event_time = int(async_event.received_at)
-        provider_type = ""
-        event_type = EventType.UNKNOWN
-        reason = f"malformed_payload: {exc.message}"
+        code, reason = "normalizer_error", f"normalizer_error: {type(exc).__name__}"
     return TransactionRecord(
         provider=async_event.provider,
         event_id=async_event.event_id,
-        transaction_id=transaction_id,
-        event_time=event_time,
+        transaction_id=object_id or event_partition(async_event.provider, async_event.event_id),
+        event_time=event_time if event_time is not None else int(async_event.received_at),
         event_type=event_type,
         provider_event_type=provider_type,
         amount=None,
@@ -234,6 +248,8 @@ def failed_record(async_event: AsyncEvent, exc: UnprocessableEvent | MalformedPa
         payment_status=None,
         status=ProcessingStatus.FAILED,
         failure_reason=reason[:1024],
+        metadata={"failure_code": code},
+        time_source="event" if event_time is not None else "receipt",
     )
 
 
@@ -242,6 +258,7 @@ def record_document(
     *,
     raw_payload_s3_key: str,
     processed_s3_key: str,
+    raw_payload_s3_bucket: str = "",
     processed_at: Decimal,
     expires: int,
 ) -> dict[str, Any]:
@@ -258,15 +275,18 @@ def record_document(
         "provider_event_type": record.provider_event_type,
         "amount": record.amount,
         "currency": record.currency,
+        "direction": record.direction.value,
         "customer_id": record.customer_id,
         "status": record.status.value,
         "payment_status": record.payment_status,
+        "raw_payload_s3_bucket": raw_payload_s3_bucket,
         "raw_payload_s3_key": raw_payload_s3_key,
         "processed_s3_key": processed_s3_key,
         "processed_at": processed_at,
         "metadata": dict(record.metadata),
         "expires_at": Decimal(expires),
         "failure_reason": record.failure_reason,
+        "time_source": record.time_source if record.time_source != "event" else None,
     }
     return {key: value for key, value in item.items() if value not in (None, "")}
 
@@ -304,16 +324,24 @@ def records_for(
     parse: Parser = _parse_with_plugin,
     normalize: Normalize = _normalize_with_registry,
 ) -> list[TransactionRecord]:
-    """The records one event becomes, before masking (``webhookctl reconcile`` uses it to find them)."""
+    """The records one event becomes, before masking (``webhookctl reconcile`` uses it to find them).
+
+    Any error while parsing or normalizing makes a single ``failed`` record (decision 22: a signature-valid body is
+    never lost to the DLQ). A record with no readable time gets the receipt time.
+    """
     try:
         parsed = parse(event.provider, raw, event.content_type)
         normalized = normalize(event.provider, parsed)
-    except (UnprocessableEvent, MalformedPayload) as exc:
+        if not normalized:
+            raise UnprocessableEvent("the normalizer returned no record")
+    except Exception as exc:  # decision 22
         return [failed_record(event, exc)]
-    if not normalized:
-        raise ValueError(f"normalizer returned no record for {event.provider} event {event.event_id}")
     # The validator's event id is authoritative: it names the raw object and the DLQ message.
-    return [replace(record, event_id=event.event_id) for record in normalized]
+    records = [replace(record, event_id=event.event_id) for record in normalized]
+    return [
+        replace(record, event_time=int(event.received_at)) if record.time_source == "receipt" else record
+        for record in records
+    ]
 
 
 class _NullContext:
@@ -425,43 +453,90 @@ class Processor:
                 raise
         return True
 
+    def _marker_key(self, event: AsyncEvent, index: int) -> dict[str, Any]:
+        return {
+            "transaction_id": {"S": event_partition(event.provider, event.event_id)},
+            "timestamp": {"N": str(index)},
+        }
+
+    def _get_marker(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        with self._subsegment("## dynamodb.get_item marker"):
+            response = self._dynamodb.get_item(TableName=table, Key=dict(key), ConsistentRead=True)
+        item = response.get("Item")
+        return dict(item) if item else None
+
+    def _put_with_marker(
+        self, table: str, document: Mapping[str, Any], marker_key: Mapping[str, Any], expires: int
+    ) -> bool:
+        """Record and its event-id marker in one transaction; ``False`` when the marker names a live record.
+
+        A marker that names a *failed* record may be taken over: that is a replay succeeding (decision 22).
+        """
+        item = {key: self._serializer.serialize(value) for key, value in document.items()}
+        marker = {
+            **marker_key,
+            "event_id": {"S": str(document["event_id"])},
+            "record_transaction_id": item["transaction_id"],
+            "record_timestamp": item["timestamp"],
+            "record_status": {"S": str(document["status"])},
+            "expires_at": {"N": str(expires)},
+        }
+        with self._subsegment("## dynamodb.transact_write_items"):
+            try:
+                self._dynamodb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": marker,
+                                "ConditionExpression": "attribute_not_exists(transaction_id) OR record_status = :f",
+                                "ExpressionAttributeValues": {":f": {"S": ProcessingStatus.FAILED.value}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(transaction_id) OR #s = :f",
+                                "ExpressionAttributeNames": {"#s": "status"},
+                                "ExpressionAttributeValues": {":f": {"S": ProcessingStatus.FAILED.value}},
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                    return False
+                raise
+        return True
+
+    def _supersede_failed(self, table: str, marker: Mapping[str, Any] | None, record: TransactionRecord) -> None:
+        """A replay succeeded: delete the event's earlier failed record (the marker names it)."""
+        if not marker or marker.get("record_status", {}).get("S") != ProcessingStatus.FAILED.value:
+            return
+        failed_key = {"transaction_id": marker["record_transaction_id"], "timestamp": marker["record_timestamp"]}
+        if failed_key == self._key(record):
+            return
+        with self._subsegment("## dynamodb.delete_item superseded failed record"):
+            try:
+                self._dynamodb.delete_item(
+                    TableName=table,
+                    Key=failed_key,
+                    ConditionExpression="#s = :f",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":f": {"S": ProcessingStatus.FAILED.value}},
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+
     # --- the flow --------------------------------------------------------------------------------------------------
 
     def _records(self, event: AsyncEvent) -> list[TransactionRecord]:
+        # An AWS error reading the raw body is infrastructure: it propagates (retries, then the DLQ).
         return records_for(event, self._raw_body(event), self._parse, self._normalize)
 
-    def _store(
-        self, event: AsyncEvent, settings: ProcessorSettings, record: TransactionRecord, index: int
-    ) -> ProcessResult:
-        key = self._processed_log.key(event.provider, event.event_id, record.event_time, index)
-        if self._exists(settings.dynamodb_table, record):
-            return ProcessResult(
-                Outcome.DUPLICATE,
-                event.provider,
-                event.event_id,
-                record.transaction_id,
-                record.timestamp,
-                record.status,
-                key,
-                record.failure_reason,
-            )
-        now = self._clock()
-        document = record_document(
-            record,
-            raw_payload_s3_key=event.raw_payload_s3_key,
-            processed_s3_key=key,
-            processed_at=Decimal(int(now * 1000)).scaleb(-3),
-            expires=expires_at(record.event_time, settings.record_ttl_days),
-        )
-        line = processed_json(document, event_time=record.event_time)
-        self._processed_log.deliver(settings.s3_processed_bucket, key, line)
-        shard = shard_attribute(record.provider, record.event_id, self._shards)
-        written = self._put_item(settings.dynamodb_table, {**document, **shard})
-        outcome = (
-            (Outcome.FAILED if record.status is ProcessingStatus.FAILED else Outcome.PROCESSED)
-            if written
-            else (Outcome.DUPLICATE)
-        )
+    def _result(self, outcome: Outcome, event: AsyncEvent, record: TransactionRecord, key: str) -> ProcessResult:
         return ProcessResult(
             outcome,
             event.provider,
@@ -472,6 +547,43 @@ class Processor:
             key,
             record.failure_reason,
         )
+
+    def _store(
+        self, event: AsyncEvent, settings: ProcessorSettings, record: TransactionRecord, index: int
+    ) -> ProcessResult:
+        table = settings.dynamodb_table
+        key = self._processed_log.key(event.provider, event.event_id, record.event_time, index)
+        failed = record.status is ProcessingStatus.FAILED
+        # Without a readable time (or when failed) the record's key is not a function of the event: a marker keyed by
+        # the event id deduplicates it. A successful record also reads the marker, to replace a failed predecessor.
+        use_marker = failed or record.time_source == "receipt"
+        marker_key = self._marker_key(event, index)
+        marker = self._get_marker(table, marker_key) if use_marker or index == 0 else None
+        marker_is_live = marker is not None and marker.get("record_status", {}).get("S") != "failed"
+        if (use_marker and marker is not None and (failed or marker_is_live)) or self._exists(table, record):
+            return self._result(Outcome.DUPLICATE, event, record, key)
+        now = self._clock()
+        expires = expires_at(record.event_time, settings.record_ttl_days)
+        document = record_document(
+            record,
+            raw_payload_s3_bucket=event.raw_payload_s3_bucket,
+            raw_payload_s3_key=event.raw_payload_s3_key,
+            processed_s3_key=key,
+            processed_at=Decimal(int(now * 1000)).scaleb(-3),
+            expires=expires,
+        )
+        line = processed_json(document, event_time=record.event_time)
+        self._processed_log.deliver(settings.s3_processed_bucket, key, line)
+        shard = shard_attribute(record.provider, record.event_id, self._shards)
+        if use_marker:
+            written = self._put_with_marker(table, {**document, **shard}, marker_key, expires)
+        else:
+            written = self._put_item(table, {**document, **shard})
+        if not written:
+            return self._result(Outcome.DUPLICATE, event, record, key)
+        if not failed:
+            self._supersede_failed(table, marker, record)
+        return self._result(Outcome.FAILED if failed else Outcome.PROCESSED, event, record, key)
 
     def process(self, raw_event: Mapping[str, Any]) -> list[ProcessResult]:
         """Process one async event; returns one result per stored record. Unexpected errors propagate."""

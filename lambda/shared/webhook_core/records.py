@@ -17,20 +17,86 @@ TIEBREAK_DIGITS = 20
 
 
 class EventType(StrEnum):
-    """The normalized event taxonomy (docs/design.md). The provider's own type is kept beside it."""
+    """The normalized event taxonomy (docs/providers.md). The provider's own type is kept beside it."""
 
     PAYMENT_SUCCESS = "payment.success"
     PAYMENT_FAILED = "payment.failed"
     PAYMENT_PENDING = "payment.pending"
     PAYMENT_CANCELED = "payment.canceled"
     PAYMENT_AUTHORIZED = "payment.authorized"
+    AUTHORIZATION_VOIDED = "authorization.voided"
+    AUTHORIZATION_EXPIRED = "authorization.expired"
     REFUND_CREATED = "refund.created"
     REFUND_UPDATED = "refund.updated"
     REFUND_FAILED = "refund.failed"
+    REVERSAL_CREATED = "reversal.created"
+    REVERSAL_CANCELED = "reversal.canceled"
     DISPUTE_CREATED = "dispute.created"
     DISPUTE_UPDATED = "dispute.updated"
     DISPUTE_CLOSED = "dispute.closed"
+    DISPUTE_FUNDS_WITHDRAWN = "dispute.funds_withdrawn"
+    DISPUTE_FUNDS_REINSTATED = "dispute.funds_reinstated"
+    FRAUD_WARNING = "fraud.warning"
+    REVIEW_OPENED = "review.opened"
+    REVIEW_CLOSED = "review.closed"
+    ADJUSTMENT = "adjustment"
+    PAYOUT_CREATED = "payout.created"
+    PAYOUT_PAID = "payout.paid"
+    PAYOUT_FAILED = "payout.failed"
+    PAYOUT_CANCELED = "payout.canceled"
+    INVOICE_CREATED = "invoice.created"
+    INVOICE_PAID = "invoice.paid"
+    INVOICE_PAYMENT_FAILED = "invoice.payment_failed"
+    INVOICE_CANCELED = "invoice.canceled"
+    SUBSCRIPTION_CREATED = "subscription.created"
+    SUBSCRIPTION_UPDATED = "subscription.updated"
+    SUBSCRIPTION_RENEWED = "subscription.renewed"
+    SUBSCRIPTION_PAYMENT_FAILED = "subscription.payment_failed"
+    SUBSCRIPTION_CANCELED = "subscription.canceled"
+    PLAN_CHANGED = "plan.changed"
     UNKNOWN = "unknown"
+
+
+class Direction(StrEnum):
+    """Which way the money of the record moved, seen from the merchant's balance (decision 23).
+
+    ``amount`` stays a non-negative magnitude; ``credit`` adds it to the merchant's balance, ``debit`` takes it away,
+    ``none`` means no money moved (yet): an authorization, a pending or failed payment, a notice.
+    """
+
+    CREDIT = "credit"
+    DEBIT = "debit"
+    NONE = "none"
+
+
+_CREDIT_TYPES = frozenset(
+    {
+        EventType.PAYMENT_SUCCESS,
+        EventType.INVOICE_PAID,
+        EventType.SUBSCRIPTION_RENEWED,
+        EventType.DISPUTE_FUNDS_REINSTATED,
+        EventType.REVERSAL_CANCELED,
+    }
+)
+_DEBIT_TYPES = frozenset(
+    {
+        EventType.REFUND_CREATED,
+        EventType.REFUND_UPDATED,
+        EventType.REVERSAL_CREATED,
+        EventType.DISPUTE_FUNDS_WITHDRAWN,
+        EventType.PAYOUT_CREATED,
+        EventType.PAYOUT_PAID,
+    }
+)
+
+
+def default_direction(event_type: EventType) -> Direction:
+    """The direction an event of this type has when the provider says nothing more (docs/providers.md)."""
+    if event_type in _CREDIT_TYPES:
+        return Direction.CREDIT
+    if event_type in _DEBIT_TYPES:
+        return Direction.DEBIT
+    return Direction.NONE
 
 
 class ProcessingStatus(StrEnum):
@@ -80,6 +146,15 @@ class TransactionRecord:
     status: ProcessingStatus = ProcessingStatus.PROCESSED
     failure_reason: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    direction: Direction = Direction.NONE
+    # "event" (the envelope's time), "body" (another time in the body) or "receipt" (none readable: receipt time)
+    time_source: str = "event"
+
+    def __post_init__(self) -> None:
+        if self.direction is Direction.DEBIT and self.event_type is EventType.PAYMENT_SUCCESS:
+            raise ValueError("a debit is never a payment.success")
+        if self.amount is not None and self.amount < 0:
+            raise ValueError("amount is a magnitude and must not be negative")
 
     @property
     def timestamp(self) -> Decimal:
@@ -140,9 +215,12 @@ class InvalidAmount(UnprocessableEvent):
     reason = "invalid_amount"
 
 
-class PayloadShapeError(TypeError):
+class PayloadShapeError(UnprocessableEvent):
     """A field has a type or format the code never anticipated (e.g. an ``amount`` that is an object).
 
-    Deliberately *not* an :class:`UnprocessableEvent`: it propagates, Lambda retries, and the event parks in the
-    DLQ until the code is fixed and the event is redriven.
+    A signature-valid body is evidence that money moved (decision 22): it becomes a durable ``failed`` record that
+    ``webhookctl replay`` re-processes after a fix, never a DLQ message (the DLQ is for infrastructure failures).
+    The message names the field and the problem, never the value.
     """
+
+    reason = "invalid_field"

@@ -49,7 +49,8 @@ def test_square_valid_signature_is_stored_and_forwarded(
 
     assert outcome.status == 200
     (key,) = stored_keys(s3)
-    assert key == f"square/2026/11/18/{EVENT_ID}.json"
+    # An id that starts with a digit is guarded with "~" so the day and the id never read as one digit run.
+    assert key == f"square/2026/11/18/{'~' if EVENT_ID[0].isdigit() else ''}{EVENT_ID}.json"
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == BODY
     assert lambda_stub.payloads()[0]["event_id"] == EVENT_ID
 

@@ -11,11 +11,11 @@ import pytest
 from conftest import parse_sample
 from webhook_core.money import format_amount, from_decimal_string, from_minor_units, minor_unit_exponent
 from webhook_core.normalizers import paypal, square, stripe
+from webhook_core.normalizers._times import parse_time
 from webhook_core.providers import get_normalizer
 from webhook_core.records import (
     EventType,
     InvalidAmount,
-    MissingEventTime,
     MissingObjectId,
     PayloadShapeError,
     TransactionRecord,
@@ -204,7 +204,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, EventType, str, str | None, str | Non
     ),
     ("square", "payment_updated_canceled"): (
         "GQTFp1ZlXdpoW4o6eGiZhbjosiDFf",
-        E.PAYMENT_CANCELED,
+        E.AUTHORIZATION_VOIDED,  # CANCELED with card_details.status VOIDED: the authorization was voided
         "payment.updated",
         "42.00",
         "USD",
@@ -365,7 +365,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, EventType, str, str | None, str | Non
     ),
     ("paypal", "ipn_web_accept_reversed"): (
         "5RL62301VJ4710432",
-        E.DISPUTE_CREATED,
+        E.REVERSAL_CREATED,
         "ipn",
         "19.95",
         "USD",
@@ -526,11 +526,15 @@ def test_missing_object_id_is_unprocessable() -> None:
     assert caught.value.event_time == T0
 
 
-def test_missing_event_time_is_unprocessable() -> None:
+def test_missing_event_time_falls_back_to_the_object_time_then_receipt() -> None:
     event: dict[str, Any] = json.loads(load_sample("square", "payment_updated_completed"))
     del event["created_at"]
-    with pytest.raises(MissingEventTime):
-        square.normalize(event)
+    record = square.normalize(event)[0]
+    assert record.time_source == "body"
+    assert record.metadata["time_note"] == "time taken from object.updated_at"
+    del event["data"]["object"]["payment"]["updated_at"]
+    record = square.normalize(event)[0]
+    assert (record.time_source, record.event_time) == ("receipt", 0)  # the processor substitutes the receipt time
 
 
 def test_stripe_refund_failure_maps_to_refund_failed() -> None:
@@ -555,7 +559,7 @@ def test_unknown_square_and_paypal_types_are_recorded_as_unknown() -> None:
         "bP9mAsEMYPUGjjGNaNO5ZDVyLhSZY",
     )
     pp: dict[str, Any] = json.loads(load_sample("paypal", "payment_capture_completed"))
-    pp["event_type"] = "BILLING.SUBSCRIPTION.CREATED"
+    pp["event_type"] = "PAYMENT.NEVER-HEARD-OF.IT"
     record = paypal.normalize(pp)[0]
     assert (record.event_type, record.transaction_id, record.amount) == (
         EventType.UNKNOWN,
@@ -565,8 +569,8 @@ def test_unknown_square_and_paypal_types_are_recorded_as_unknown() -> None:
 
 
 def test_ipn_pdt_dates_use_the_summer_offset() -> None:
-    assert paypal.ipn_date_seconds("12:00:00 Jul 01, 2026 PDT") == 1782932400  # 2026-07-01T19:00:00Z
-    assert paypal.ipn_date_seconds("12:00:00 Jan 01, 2026 PST") == 1767297600  # 2026-01-01T20:00:00Z
+    assert parse_time("12:00:00 Jul 01, 2026 PDT") == 1782932400  # 2026-07-01T19:00:00Z
+    assert parse_time("12:00:00 Jan 01, 2026 PST") == 1767297600  # 2026-01-01T20:00:00Z
 
 
 def test_rendered_samples_get_fresh_ids_and_times() -> None:

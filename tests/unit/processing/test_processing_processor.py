@@ -22,7 +22,7 @@ from conftest import (
     sample_event,
 )
 from webhook_core.processing import Outcome, Processor, build_lambda_handler, expires_at
-from webhook_core.records import PayloadShapeError, event_timestamp
+from webhook_core.records import event_timestamp
 from webhookdev.samples import PROVIDERS, list_samples, load_sample
 
 T0 = 1795768923
@@ -33,6 +33,15 @@ _deserializer = TypeDeserializer()
 def items(aws: dict[str, Any], table: str = TABLE) -> list[dict[str, Any]]:
     raw = aws["dynamodb"].scan(TableName=table, ConsistentRead=True)["Items"]
     return [{k: _deserializer.deserialize(v) for k, v in item.items()} for item in raw]
+
+
+def records_only(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    """The transaction records, without the event-id markers (``event:...`` items with a small integer sort key)."""
+    return [item for item in items(aws) if "record_status" not in item]
+
+
+def markers(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for item in items(aws) if "record_status" in item]
 
 
 def raw_items(aws: dict[str, Any]) -> list[dict[str, Any]]:
@@ -175,17 +184,21 @@ def test_unprocessable_event_is_recorded_as_failed_without_raising(processor: Pr
     event = async_event("stripe", json.dumps(body).encode(), "application/json")
     [result] = processor.process(event)
     assert result.outcome is Outcome.FAILED
-    [item] = items(aws)
+    [item] = records_only(aws)
     assert item["status"] == "failed"
     assert item["transaction_id"] == "pi_3QP8fW2eZvKYlo2C1h6Tq4Ws"
     assert int(item["timestamp"]) == T0
     assert item["event_type"] == "payment.success"
-    assert item["failure_reason"] == "unsupported_currency: unsupported currency 'zzz'"
+    assert item["failure_reason"] == "unsupported_currency: currency is not an ISO 4217 code we know"
+    assert "zzz" not in json.dumps(item, default=str)  # the reason names the field, never the value
+    assert item["raw_payload_s3_bucket"] == RAW_BUCKET
+    assert item["raw_payload_s3_key"] == event["raw_payload_s3_key"]
+    assert item["provider_event_type"] == "payment_intent.succeeded"
     assert "amount" not in item
     assert processed_keys(aws) == ["stripe/2026/11/27/evt_3QP8fW2eZvKYlo2C1yK2bT9u.json"]
     # A redelivery of the same failed event is a duplicate, not a second failed record.
     assert processor.process(event)[0].outcome is Outcome.DUPLICATE
-    assert len(items(aws)) == 1
+    assert len(records_only(aws)) == 1
 
 
 def test_event_without_object_id_is_failed_under_its_event_id(processor: Processor, aws: dict[str, Any]) -> None:
@@ -193,18 +206,21 @@ def test_event_without_object_id_is_failed_under_its_event_id(processor: Process
     del body["data"]["object"]["refund"]["id"]
     del body["data"]["id"]
     processor.process(async_event("square", json.dumps(body).encode(), "application/json"))
-    [item] = items(aws)
-    assert item["transaction_id"] == "event:b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"
+    [item] = records_only(aws)
+    assert item["transaction_id"] == "event:square:b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"
     assert item["status"] == "failed"
     assert item["failure_reason"].startswith("missing_object_id:")
     assert int(item["timestamp"]) == T0 + 7201
 
 
-def test_poison_sample_raises_and_stores_nothing(processor: Processor, aws: dict[str, Any]) -> None:
-    with pytest.raises(PayloadShapeError):
-        processor.process(sample_event("stripe", "poison_amount_object"))
-    assert items(aws) == []
-    assert processed_keys(aws) == []
+def test_poison_sample_becomes_a_failed_record_not_a_dlq_message(processor: Processor, aws: dict[str, Any]) -> None:
+    # Decision 22: a signature-valid body the normalizer cannot read is evidence, kept as a replayable failed record.
+    [result] = processor.process(sample_event("stripe", "poison_amount_object"))
+    assert result.outcome is Outcome.FAILED
+    [item] = records_only(aws)
+    assert item["status"] == "failed"
+    assert item["failure_reason"] == "invalid_field: amount must be an integer of minor units, got dict"
+    assert item["metadata"]["failure_code"] == "invalid_field"
 
 
 def test_aws_errors_propagate_for_retry(processor: Processor, aws: dict[str, Any]) -> None:
@@ -304,7 +320,7 @@ def test_handler_counts_failed_events(
     assert emf["ProcessingFailed"] == [1.0]
     assert emf["provider"] == "paypal"
     assert log["level"] == "ERROR"
-    assert log["failure_reason"] == "unsupported_currency: unsupported currency 'ABC'"
+    assert log["failure_reason"] == "unsupported_currency: currency is not an ISO 4217 code we know"
 
 
 def test_inline_body_must_be_valid_base64(processor: Processor) -> None:
@@ -314,7 +330,81 @@ def test_inline_body_must_be_valid_base64(processor: Processor) -> None:
         processor.process(event)
 
 
+def test_event_without_any_time_is_deduplicated_by_its_event_id(processor: Processor, aws: dict[str, Any]) -> None:
+    # Issue 8 item 5: a Stripe event without ``created`` is stored at its receipt time, yet two deliveries (received
+    # at different times) make ONE record: the event-id marker is written in one transaction with the record.
+    body = json.loads(load_sample("stripe", "charge_succeeded"))
+    del body["created"]
+    del body["data"]["object"]["created"]
+    raw = json.dumps(body).encode()
+    first = processor.process(async_event("stripe", raw, "application/json", received_at=RECEIVED_AT))
+    second = processor.process(async_event("stripe", raw, "application/json", received_at=RECEIVED_AT + 3600))
+    assert [r.outcome for r in first + second] == [Outcome.PROCESSED, Outcome.DUPLICATE]
+    [item] = records_only(aws)
+    assert int(item["timestamp"]) == RECEIVED_AT
+    assert item["time_source"] == "receipt"
+    assert item["metadata"]["time_note"] == "no readable event time; receipt time used"
+    assert [m["event_id"] for m in markers(aws)] == [body["id"]]
+    assert "provider" not in markers(aws)[0]  # markers stay out of the provider/time index
+
+
+def test_ipn_without_a_time_is_deduplicated(processor: Processor, aws: dict[str, Any]) -> None:
+    raw = load_sample("paypal", "ipn_web_accept_completed")
+    fields = [pair for pair in raw.split(b"&") if not pair.startswith(b"payment_date=")]
+    body = b"&".join(fields)
+    form = "application/x-www-form-urlencoded"
+    processor.process(async_event("paypal", body, form, received_at=RECEIVED_AT))
+    processor.process(async_event("paypal", body, form, received_at=RECEIVED_AT + 86400))
+    [item] = records_only(aws)
+    assert item["event_type"] == "payment.success"
+    assert item["time_source"] == "receipt"
+
+
+def test_unreadable_envelope_time_falls_back_to_a_time_in_the_body(processor: Processor, aws: dict[str, Any]) -> None:
+    body = json.loads(load_sample("square", "payment_updated_completed"))
+    body["created_at"] = "not a time"
+    processor.process(async_event("square", json.dumps(body).encode(), "application/json"))
+    [item] = records_only(aws)
+    assert item["status"] == "processed"
+    assert item["time_source"] == "body"
+    assert item["metadata"]["time_note"] == "time taken from object.updated_at; unreadable: created_at"
+
+
 def test_replay_after_a_fix_replaces_the_failed_record(processor: Processor, aws: dict[str, Any]) -> None:
+    # The first processing fails (a normalizer that cannot read the body); the replay of the same async event, after
+    # the fix, writes the real record and deletes the failed one. A second replay changes nothing.
+    event = sample_event("stripe", "charge_succeeded")
+
+    def broken(provider: str, parsed: Any) -> Any:
+        raise KeyError("amount")
+
+    broken_processor = Processor(dynamodb=aws["dynamodb"], s3=aws["s3"], logger=processor._logger, normalize=broken)
+    [failed] = broken_processor.process(event)
+    assert failed.outcome is Outcome.FAILED
+    [item] = records_only(aws)
+    assert item["failure_reason"] == "normalizer_error: KeyError"
+    assert item["transaction_id"] == "event:stripe:" + event["event_id"]
+    assert broken_processor.process(event)[0].outcome is Outcome.DUPLICATE
+
+    [fixed] = processor.process(event)
+    assert fixed.outcome is Outcome.PROCESSED
+    [item] = records_only(aws)
+    assert item["status"] == "processed"
+    assert item["direction"] == "credit"
+    assert processor.process(event)[0].outcome is Outcome.DUPLICATE
+    assert len(records_only(aws)) == 1
+
+
+def test_stored_record_carries_direction_and_raw_location(processor: Processor, aws: dict[str, Any]) -> None:
+    processor.process(sample_event("paypal", "ipn_web_accept_refunded"))
+    [item] = records_only(aws)
+    assert (item["event_type"], item["direction"], item["amount"]) == ("refund.created", "debit", Decimal("19.95"))
+    assert item["raw_payload_s3_bucket"] == RAW_BUCKET
+
+
+def test_replay_after_a_fix_replaces_the_failed_record_at_the_same_key(
+    processor: Processor, aws: dict[str, Any]
+) -> None:
     body = json.loads(load_sample("stripe", "payment_intent_succeeded"))
     body["data"]["object"]["currency"] = "zzz"
     event = async_event("stripe", json.dumps(body).encode(), "application/json")
@@ -329,11 +419,11 @@ def test_replay_after_a_fix_replaces_the_failed_record(processor: Processor, aws
     [result] = fixed.process(event)
 
     assert result.outcome is Outcome.PROCESSED
-    [item] = items(aws)
+    [item] = records_only(aws)  # the event-id marker of the failed attempt is not a record
     assert (item["transaction_id"], int(item["timestamp"])) == ("pi_3QP8fW2eZvKYlo2C1h6Tq4Ws", T0)
     assert (item["status"], item["currency"]) == ("processed", "USD")
     assert "failure_reason" not in item
     # Replaying again changes nothing, and a failed result never replaces a processed record.
     assert fixed.process(event)[0].outcome is Outcome.DUPLICATE
     assert processor.process(event)[0].outcome is Outcome.DUPLICATE
-    assert items(aws)[0]["status"] == "processed"
+    assert records_only(aws)[0]["status"] == "processed"

@@ -201,3 +201,18 @@ def test_poison_sample_passes_the_gateway() -> None:
     body = json.loads(samples.load_sample("stripe", "poison_amount_object"))
     assert isinstance(body["data"]["object"]["amount"], dict), "the poison sample lost its object-valued amount"
     assert list(validator("stripe").iter_errors(body)) == []
+
+
+def test_stripe_thin_v2_event_is_refused_by_the_model_as_docs_providers_md_says() -> None:
+    # Thin event notifications carry no data and object "v2.core.event": a 400 at API Gateway (docs/providers.md).
+    thin = {
+        "id": "evt_test_65R9Ijk8Lmno3tq7qkCv2fUuuxPVfbpC3AGGAgBrnrjbIO",
+        "object": "v2.core.event",
+        "type": "v1.billing.meter.error_report_triggered",
+        "livemode": False,
+        "created": "2024-09-17T06:20:52.246Z",
+        "related_object": {"id": "mtr_test_61R9IjkDjqEV6ZbIs41J6Q7hUFF8dsCo", "type": "billing.meter", "url": "/v1/x"},
+    }
+    reasons = {error.message for error in validator("stripe").iter_errors(thin)}
+    assert "'v2.core.event' is not one of ['event']" in reasons
+    assert "'data' is a required property" in reasons

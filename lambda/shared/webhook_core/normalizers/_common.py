@@ -1,18 +1,27 @@
 """Small typed accessors shared by the normalizers.
 
-They separate the two kinds of bad input (docs/design.md, "Failure path"): a missing id or time is an
-:class:`UnprocessableEvent` (recorded as failed), a value of a type nobody anticipated is a
-:class:`PayloadShapeError` (propagates, retried, then parked in the DLQ).
+Bad input never raises out of the processor (decision 22): a missing id is a :class:`MissingObjectId`, a value of a
+type nobody anticipated a :class:`PayloadShapeError`; both are :class:`UnprocessableEvent` and become a durable
+``failed`` record. Messages name the field, never the value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from webhook_core.records import EventType, MissingEventTime, MissingObjectId, PayloadShapeError, UnprocessableEvent
+from webhook_core.masking import mask_text
+from webhook_core.normalizers._times import event_time
+from webhook_core.records import (
+    Direction,
+    EventType,
+    MissingObjectId,
+    PayloadShapeError,
+    UnprocessableEvent,
+    default_direction,
+)
 
 MAX_METADATA_ITEMS = 24
 MAX_METADATA_VALUE = 256
@@ -43,38 +52,51 @@ def object_id(obj: Mapping[str, Any], key: str, what: str, **context: Any) -> st
     return value
 
 
-def unix_seconds(value: object, where: str, **context: Any) -> int:
-    """An integer Unix time; :class:`MissingEventTime` when absent."""
-    if value is None:
-        raise MissingEventTime(f"{where} is missing", **context)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PayloadShapeError(f"{where} must be an integer Unix time, got {type(value).__name__}")
-    return value
+def flipped(direction: Direction) -> Direction:
+    """Credit <-> debit (``none`` stays ``none``): for a provider amount whose sign reverses the usual flow."""
+    if direction is Direction.CREDIT:
+        return Direction.DEBIT
+    if direction is Direction.DEBIT:
+        return Direction.CREDIT
+    return Direction.NONE
 
 
-def rfc3339_seconds(value: object, where: str, **context: Any) -> int:
-    """``2026-11-27T08:42:04.000Z`` -> Unix seconds (floor); :class:`MissingEventTime` when absent."""
-    if value is None or value == "":
-        raise MissingEventTime(f"{where} is missing", **context)
-    if not isinstance(value, str):
-        raise PayloadShapeError(f"{where} must be an RFC 3339 string, got {type(value).__name__}")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise PayloadShapeError(f"{where} {value!r} is not RFC 3339") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() // 1)
+def ledger_direction(event_type: EventType, signed: Decimal | None) -> Direction:
+    """The direction of a record whose amount may be signed as the merchant's ledger sees it (PayPal IPN).
+
+    The type decides (a refund or reversal is a debit whatever sign a simulator sends); only an ``adjustment``,
+    which can go either way, takes its direction from the sign.
+    """
+    if event_type is EventType.ADJUSTMENT and signed is not None and signed != 0:
+        return Direction.CREDIT if signed > 0 else Direction.DEBIT
+    return default_direction(event_type)
+
+
+def resolve_time(candidates: list[tuple[str, object]]) -> tuple[int, str, dict[str, str]]:
+    """``(event_time, time_source, notes)`` from the candidate fields (:mod:`._times`); never raises.
+
+    With no readable time the event time is 0 and the source ``receipt``: the processor substitutes the receipt time
+    and deduplicates by the event id.
+    """
+    resolved = event_time(candidates)
+    notes = {"time_note": resolved.note} if resolved.note else {}
+    return (resolved.seconds if resolved.seconds is not None else 0), resolved.source, notes
 
 
 def metadata(pairs: Mapping[str, object]) -> dict[str, str]:
-    """A small string-to-string map: drops empty values and non-scalars, truncates long strings."""
+    """A small string-to-string map: drops empty values and non-scalars, truncates long strings.
+
+    Card data in a value that is cut is masked *before* the cut: a cut through a card number would leave a prefix
+    the masker no longer recognises (the processor masks the whole record again before storing it).
+    """
     out: dict[str, str] = {}
     for key, value in pairs.items():
         if value is None or value == "" or isinstance(value, Mapping | list):
             continue
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        out[key] = text[:MAX_METADATA_VALUE]
+        if len(text) > MAX_METADATA_VALUE:
+            text = mask_text(text[: MAX_METADATA_VALUE * 2])[:MAX_METADATA_VALUE]
+        out[key] = text
         if len(out) >= MAX_METADATA_ITEMS:
             break
     return out

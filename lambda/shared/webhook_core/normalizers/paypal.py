@@ -1,102 +1,173 @@
-"""PayPal events -> :class:`TransactionRecord`, for both kinds PayPal sends (decision 9).
+"""PayPal events -> :class:`TransactionRecord`, for both kinds PayPal sends (decision 9; table: docs/providers.md).
 
-* **REST webhooks** (JSON with ``event_type``): the transaction is ``resource`` (a capture, refund, order,
-  authorization or dispute) and its id; the event time is ``create_time``; amounts are decimal strings.
-* **Classic IPN** (form fields, no ``event_type``): the transaction is ``txn_id`` (a refund or reversal has its own
-  ``txn_id``; the original is kept as ``parent_txn_id``); the event time is ``payment_date`` (Pacific time); the
-  normalized type follows ``payment_status``; the amount is ``mc_gross``. Refund and reversal IPNs carry a negative
-  ``mc_gross``; the record keeps its magnitude and the event type says the direction.
+* **REST webhooks** (JSON with ``event_type``): the transaction is ``resource`` and its id; the event time is
+  ``create_time`` (PayPal's simulator sends year-day-month dates; see ``_times``). Both resource generations are
+  read: Payments v2 / Orders / Disputes (``amount.value`` + ``amount.currency_code``) and Payments v1 sale,
+  authorization, capture and refund (``amount.total`` + ``amount.currency``), plus billing subscriptions and plans,
+  invoices and payouts.
+* **Classic IPN** (form fields, no ``event_type``): see :mod:`webhook_core.normalizers._paypal_ipn`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from webhook_core import ipn
 from webhook_core.money import from_decimal_string, normalize_currency
-from webhook_core.normalizers._common import event_context, mapping, metadata, object_id, optional_str, rfc3339_seconds
-from webhook_core.records import EventType, MissingEventTime, PayloadShapeError, TransactionRecord
+from webhook_core.normalizers._common import event_context, mapping, metadata, optional_str, resolve_time
+from webhook_core.normalizers._paypal_ipn import normalize_ipn
+from webhook_core.records import (
+    Direction,
+    EventType,
+    MissingObjectId,
+    PayloadShapeError,
+    TransactionRecord,
+    UnprocessableEvent,
+    default_direction,
+)
 
 PROVIDER = "paypal"
 
 REST_EVENT_TYPES: Mapping[str, EventType] = {
+    # Payments v2 (captures, authorizations) and v1 (sales, authorizations, captures, refunds)
     "PAYMENT.CAPTURE.COMPLETED": EventType.PAYMENT_SUCCESS,
     "PAYMENT.CAPTURE.DENIED": EventType.PAYMENT_FAILED,
     "PAYMENT.CAPTURE.DECLINED": EventType.PAYMENT_FAILED,
     "PAYMENT.CAPTURE.PENDING": EventType.PAYMENT_PENDING,
     "PAYMENT.CAPTURE.REFUNDED": EventType.REFUND_CREATED,
-    "PAYMENT.CAPTURE.REVERSED": EventType.REFUND_CREATED,
+    "PAYMENT.CAPTURE.REVERSED": EventType.REVERSAL_CREATED,
+    "PAYMENT.SALE.COMPLETED": EventType.PAYMENT_SUCCESS,
+    "PAYMENT.SALE.PENDING": EventType.PAYMENT_PENDING,
+    "PAYMENT.SALE.DENIED": EventType.PAYMENT_FAILED,
+    "PAYMENT.SALE.REFUNDED": EventType.REFUND_CREATED,
+    "PAYMENT.SALE.REVERSED": EventType.REVERSAL_CREATED,
     "PAYMENT.AUTHORIZATION.CREATED": EventType.PAYMENT_AUTHORIZED,
-    "PAYMENT.AUTHORIZATION.VOIDED": EventType.PAYMENT_CANCELED,
+    "PAYMENT.AUTHORIZATION.VOIDED": EventType.AUTHORIZATION_VOIDED,
+    # Orders v2
     "CHECKOUT.ORDER.APPROVED": EventType.PAYMENT_AUTHORIZED,
     "CHECKOUT.ORDER.COMPLETED": EventType.PAYMENT_SUCCESS,
     "CHECKOUT.ORDER.SAVED": EventType.PAYMENT_PENDING,
     "CHECKOUT.ORDER.VOIDED": EventType.PAYMENT_CANCELED,
     "CHECKOUT.PAYMENT-APPROVAL.REVERSED": EventType.PAYMENT_CANCELED,
+    # Disputes v1
     "CUSTOMER.DISPUTE.CREATED": EventType.DISPUTE_CREATED,
     "CUSTOMER.DISPUTE.UPDATED": EventType.DISPUTE_UPDATED,
     "CUSTOMER.DISPUTE.RESOLVED": EventType.DISPUTE_CLOSED,
+    "RISK.DISPUTE.CREATED": EventType.DISPUTE_CREATED,
+    # Subscriptions v1 and billing plans
+    "BILLING.SUBSCRIPTION.CREATED": EventType.SUBSCRIPTION_CREATED,
+    "BILLING.SUBSCRIPTION.ACTIVATED": EventType.SUBSCRIPTION_UPDATED,
+    "BILLING.SUBSCRIPTION.UPDATED": EventType.SUBSCRIPTION_UPDATED,
+    "BILLING.SUBSCRIPTION.RE-ACTIVATED": EventType.SUBSCRIPTION_UPDATED,
+    "BILLING.SUBSCRIPTION.SUSPENDED": EventType.SUBSCRIPTION_UPDATED,
+    "BILLING.SUBSCRIPTION.RENEWED": EventType.SUBSCRIPTION_RENEWED,
+    "BILLING.SUBSCRIPTION.EXPIRED": EventType.SUBSCRIPTION_CANCELED,
+    "BILLING.SUBSCRIPTION.CANCELLED": EventType.SUBSCRIPTION_CANCELED,
+    "BILLING.SUBSCRIPTION.PAYMENT.FAILED": EventType.SUBSCRIPTION_PAYMENT_FAILED,
+    "BILLING.PLAN.CREATED": EventType.PLAN_CHANGED,
+    "BILLING.PLAN.UPDATED": EventType.PLAN_CHANGED,
+    "BILLING.PLAN.ACTIVATED": EventType.PLAN_CHANGED,
+    "BILLING.PLAN.DEACTIVATED": EventType.PLAN_CHANGED,
+    "BILLING.PLAN.PRICING-CHANGE.ACTIVATED": EventType.PLAN_CHANGED,
+    # Invoicing v2
+    "INVOICING.INVOICE.CREATED": EventType.INVOICE_CREATED,
+    "INVOICING.INVOICE.UPDATED": EventType.INVOICE_CREATED,
+    "INVOICING.INVOICE.PAID": EventType.INVOICE_PAID,
+    "INVOICING.INVOICE.CANCELLED": EventType.INVOICE_CANCELED,
+    "INVOICING.INVOICE.REFUNDED": EventType.REFUND_CREATED,
+    # Payouts v1
+    "PAYMENT.PAYOUTSBATCH.PROCESSING": EventType.PAYOUT_CREATED,
+    "PAYMENT.PAYOUTSBATCH.SUCCESS": EventType.PAYOUT_PAID,
+    "PAYMENT.PAYOUTSBATCH.DENIED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.SUCCEEDED": EventType.PAYOUT_PAID,
+    "PAYMENT.PAYOUTS-ITEM.UNCLAIMED": EventType.PAYOUT_CREATED,
+    "PAYMENT.PAYOUTS-ITEM.HELD": EventType.PAYOUT_CREATED,
+    "PAYMENT.PAYOUTS-ITEM.RELEASED": EventType.PAYOUT_CREATED,
+    "PAYMENT.PAYOUTS-ITEM.FAILED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.BLOCKED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.DENIED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.RETURNED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.REFUNDED": EventType.PAYOUT_FAILED,
+    "PAYMENT.PAYOUTS-ITEM.CANCELED": EventType.PAYOUT_CANCELED,
 }
-
-IPN_PAYMENT_STATUSES: Mapping[str, EventType] = {
-    "Completed": EventType.PAYMENT_SUCCESS,
-    "Processed": EventType.PAYMENT_PENDING,
-    "Pending": EventType.PAYMENT_PENDING,
-    "Created": EventType.PAYMENT_PENDING,
-    "Denied": EventType.PAYMENT_FAILED,
-    "Failed": EventType.PAYMENT_FAILED,
-    "Expired": EventType.PAYMENT_CANCELED,
-    "Voided": EventType.PAYMENT_CANCELED,
-    "Refunded": EventType.REFUND_CREATED,
-    "Reversed": EventType.DISPUTE_CREATED,
-    "Canceled_Reversal": EventType.DISPUTE_CLOSED,
-}
-
-# PayPal stamps IPN dates in Pacific time, naming the zone.
-_PACIFIC = {"PST": timezone(timedelta(hours=-8)), "PDT": timezone(timedelta(hours=-7))}
-_IPN_DATE = re.compile(r"(\d{1,2}:\d{2}:\d{2} [A-Za-z]{3} \d{1,2}, \d{4}) ([A-Z]{3})")
-
-
-def is_ipn(event: Mapping[str, Any]) -> bool:
-    """Classic IPN form fields rather than a REST webhook event."""
-    return "event_type" not in event and ("txn_type" in event or "payment_status" in event or "ipn_track_id" in event)
-
-
-def ipn_event_id(event: Mapping[str, Any]) -> str:
-    """The notification id of an IPN, as the ingest plug-in derives it: ``ipn-<ipn_track_id>`` (PayPal keeps it
-    across resends), else ``ipn-<txn_id>-<payment_status>``. The processor uses the id the validator sent."""
-    track = optional_str(event, "ipn_track_id")
-    if track:
-        return f"ipn-{track}"
-    txn = optional_str(event, "txn_id") or optional_str(event, "recurring_payment_id")
-    txn = txn or optional_str(event, "subscr_id")
-    return f"ipn-{txn or ''}-{event.get('payment_status') or event.get('txn_type') or 'ipn'}"
+# Types whose resource may carry no money (recorded without an amount).
+_MONEY_OPTIONAL = frozenset(
+    {
+        EventType.UNKNOWN,
+        EventType.PLAN_CHANGED,
+        EventType.SUBSCRIPTION_CREATED,
+        EventType.SUBSCRIPTION_UPDATED,
+        EventType.SUBSCRIPTION_CANCELED,
+        EventType.SUBSCRIPTION_PAYMENT_FAILED,
+        EventType.INVOICE_CREATED,
+        EventType.INVOICE_CANCELED,
+        EventType.DISPUTE_UPDATED,
+        EventType.DISPUTE_CLOSED,
+    }
+)
+# Where a resource's money is, in order (each a path of keys to a money object).
+_MONEY_PATHS: tuple[tuple[str, ...], ...] = (
+    ("dispute_amount",),
+    ("amount",),
+    ("payout_item", "amount"),
+    ("batch_header", "amount"),
+    ("billing_info", "last_failed_payment", "amount"),
+    ("billing_info", "last_payment", "amount"),
+    ("invoice", "amount"),
+    ("gross_amount",),
+)
+_ID_KEYS = ("dispute_id", "id", "payout_item_id")
 
 
-# --- REST ----------------------------------------------------------------------------------------------------------
+def _dig(obj: Mapping[str, Any], path: tuple[str, ...]) -> object:
+    current: object = obj
+    for step in path:
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(step)
+    return current
 
 
-def _rest_amount(resource: Mapping[str, Any], resource_type: str) -> tuple[Decimal, str]:
-    if resource_type == "checkout-order":
-        units = resource.get("purchase_units")
-        if not isinstance(units, list) or not units:
-            raise PayloadShapeError("checkout-order has no purchase_units")
-        amounts: list[tuple[Decimal, str]] = []
-        for unit in units:
-            money = mapping(mapping(unit, "purchase_unit").get("amount"), "purchase_units[].amount")
-            unit_currency = normalize_currency(money.get("currency_code"))
-            amounts.append((from_decimal_string(money.get("value"), unit_currency), unit_currency))
-        currencies = {unit_currency for _, unit_currency in amounts}
-        if len(currencies) != 1:
-            raise PayloadShapeError("purchase_units in different currencies")
-        return sum((value for value, _ in amounts), Decimal(0)), currencies.pop()
-    key = "dispute_amount" if resource_type == "dispute" or "dispute_id" in resource else "amount"
-    money = mapping(resource.get(key), key)
-    currency = normalize_currency(money.get("currency_code"))
-    return from_decimal_string(money.get("value"), currency), currency
+def money_object(raw: object, where: str) -> Decimal:
+    """The *signed* value of a v2 (``value``/``currency_code``) or v1 (``total``/``currency``) money object.
+
+    Old Disputes (``RISK.DISPUTE.*``) mix the two: ``value`` with ``currency``.
+    """
+    money = mapping(raw, where)
+    currency = normalize_currency(money.get("currency_code") or money.get("currency"))
+    return from_decimal_string(money.get("value") if "value" in money else money.get("total"), currency)
+
+
+def _currency(raw: Mapping[str, Any]) -> str:
+    return normalize_currency(raw.get("currency_code") or raw.get("currency"))
+
+
+def _order_money(resource: Mapping[str, Any]) -> tuple[Decimal, str] | None:
+    units = resource.get("purchase_units")
+    if not isinstance(units, list) or not units:
+        return None
+    total = Decimal(0)
+    currencies: set[str] = set()
+    for unit in units:
+        raw = mapping(mapping(unit, "purchase_units[]").get("amount"), "purchase_units[].amount")
+        total += money_object(raw, "purchase_units[].amount")
+        currencies.add(_currency(raw))
+    if len(currencies) != 1:
+        raise PayloadShapeError("purchase_units are in different currencies")
+    return total, currencies.pop()
+
+
+def _rest_money(resource: Mapping[str, Any], resource_type: str) -> tuple[Decimal, str] | None:
+    """``(signed value, currency)`` of the resource, or ``None`` when it carries no money object."""
+    if resource_type == "checkout-order" or ("purchase_units" in resource and "amount" not in resource):
+        return _order_money(resource)
+    for path in _MONEY_PATHS:
+        raw = _dig(resource, path)
+        if isinstance(raw, Mapping):
+            return money_object(raw, ".".join(path)), _currency(raw)
+    return None
 
 
 def _up_link(resource: Mapping[str, Any]) -> str | None:
@@ -109,33 +180,73 @@ def _up_link(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _rest_details(resource: Mapping[str, Any], resource_type: str) -> dict[str, str]:
-    supplementary = resource.get("supplementary_data")
-    related = supplementary.get("related_ids") if isinstance(supplementary, Mapping) else None
-    status_details = resource.get("status_details")
-    captures: list[Any] = []
-    units = resource.get("purchase_units")
-    if isinstance(units, list) and units and isinstance(units[0], Mapping):
-        payments = units[0].get("payments")
-        if isinstance(payments, Mapping) and isinstance(payments.get("captures"), list):
-            captures = payments["captures"]
-    first_capture = captures[0] if captures and isinstance(captures[0], Mapping) else {}
+def _customer(resource: Mapping[str, Any]) -> str | None:
+    """The payer: v2 ``payer.payer_id``, v1 ``payer.payer_info.payer_id``, subscriptions ``subscriber.payer_id``."""
+    for path in (
+        ("payer", "payer_id"),
+        ("payer", "payer_info", "payer_id"),
+        ("subscriber", "payer_id"),
+        ("payer_info", "payer_id"),
+    ):
+        value = _dig(resource, path)
+        if isinstance(value, str) and value:
+            return value
     disputed = resource.get("disputed_transactions")
-    if not first_capture and isinstance(disputed, list) and disputed and isinstance(disputed[0], Mapping):
-        first_capture = {"id": disputed[0].get("seller_transaction_id")}
+    if isinstance(disputed, list) and disputed and isinstance(disputed[0], Mapping):
+        value = _dig(disputed[0], ("buyer", "payer_id"))
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _rest_details(resource: Mapping[str, Any], resource_type: str) -> dict[str, str]:
+    related = _dig(resource, ("supplementary_data", "related_ids"))
+    status_details = resource.get("status_details")
+    first_capture = _dig(resource, ("purchase_units",))
+    capture_id: object = None
+    if isinstance(first_capture, list) and first_capture and isinstance(first_capture[0], Mapping):
+        captures = _dig(first_capture[0], ("payments", "captures"))
+        if isinstance(captures, list) and captures and isinstance(captures[0], Mapping):
+            capture_id = captures[0].get("id")
+    disputed = resource.get("disputed_transactions")
+    if capture_id is None and isinstance(disputed, list) and disputed and isinstance(disputed[0], Mapping):
+        capture_id = disputed[0].get("seller_transaction_id")
+    outcome = _dig(resource, ("dispute_outcome", "outcome_code"))
     return metadata(
         {
             "resource_type": resource_type,
             "order_id": related.get("order_id") if isinstance(related, Mapping) else None,
-            "capture_id": first_capture.get("id"),
+            "capture_id": capture_id,
             "parent_id": _up_link(resource) if resource_type == "refund" else None,
+            "parent_payment": resource.get("parent_payment"),
+            "sale_id": resource.get("sale_id"),
+            "billing_agreement_id": resource.get("billing_agreement_id"),
+            "plan_id": resource.get("plan_id"),
             "status_reason": status_details.get("reason") if isinstance(status_details, Mapping) else None,
+            "dispute_outcome": outcome,
             "invoice_id": resource.get("invoice_id"),
-            "custom_id": resource.get("custom_id"),
+            "invoice_number": resource.get("invoice_number"),
+            "custom_id": resource.get("custom_id") or resource.get("custom"),
             "intent": resource.get("intent"),
-            "reason": resource.get("reason"),
+            "reason": resource.get("reason") or resource.get("reason_code"),
+            "transaction_status": resource.get("transaction_status"),
         }
     )
+
+
+def _refine(provider_type: str, event_type: EventType, resource: Mapping[str, Any]) -> EventType:
+    if provider_type == "PAYMENT.SALE.COMPLETED" and isinstance(resource.get("billing_agreement_id"), str):
+        return EventType.SUBSCRIPTION_RENEWED  # PayPal Subscriptions: one sale per renewal
+    return event_type
+
+
+def _transaction_id(resource: Mapping[str, Any]) -> str | None:
+    for key in _ID_KEYS:
+        value = resource.get(key)
+        if isinstance(value, str) and value:
+            return value
+    batch = _dig(resource, ("batch_header", "payout_batch_id"))
+    return batch if isinstance(batch, str) and batch else None
 
 
 def _normalize_rest(event: Mapping[str, Any]) -> TransactionRecord:
@@ -143,118 +254,60 @@ def _normalize_rest(event: Mapping[str, Any]) -> TransactionRecord:
     event_id = optional_str(event, "id") or ""
     resource_type = optional_str(event, "resource_type") or ""
     resource = mapping(event.get("resource"), "resource")
-    event_type = REST_EVENT_TYPES.get(provider_type, EventType.UNKNOWN)
-    id_key = "dispute_id" if "dispute_id" in resource else "id"
-    object_ref = resource.get(id_key) if isinstance(resource.get(id_key), str) else None
+    event_type = _refine(provider_type, REST_EVENT_TYPES.get(provider_type, EventType.UNKNOWN), resource)
+    object_ref = _transaction_id(resource)
+    event_time, source, notes = resolve_time(
+        [
+            ("create_time", event.get("create_time")),
+            ("resource.update_time", resource.get("update_time")),
+            ("resource.create_time", resource.get("create_time")),
+        ]
+    )
     context: dict[str, Any] = {
         "transaction_id": object_ref,
         "provider_event_type": provider_type,
         "event_type": event_type,
+        "event_time": event_time if source != "receipt" else None,
     }
-    event_time = rfc3339_seconds(event.get("create_time"), "create_time", **context)
-    context["event_time"] = event_time
-    payer = resource.get("payer")
-    customer = optional_str(payer, "payer_id") if isinstance(payer, Mapping) else None
-
-    amount: Decimal | None = None
-    currency: str | None = None
+    money: tuple[Decimal, str] | None = None
     with event_context(context):
         if event_type is EventType.UNKNOWN:
-            transaction_id = object_ref or event_id
-            money = resource.get("amount")
-            if isinstance(money, Mapping) and isinstance(money.get("value"), str):
-                currency = normalize_currency(money.get("currency_code"))
-                amount = from_decimal_string(money.get("value"), currency)
+            try:
+                money = _rest_money(resource, resource_type)
+            except UnprocessableEvent:
+                money = None
         else:
-            transaction_id = object_id(resource, id_key, f"{provider_type} resource", **context)
-            amount, currency = _rest_amount(resource, resource_type)
-    return TransactionRecord(
-        provider=PROVIDER,
-        event_id=event_id,
-        transaction_id=transaction_id,
-        event_time=event_time,
-        event_type=event_type,
-        provider_event_type=provider_type,
-        amount=amount,
-        currency=currency,
-        customer_id=customer,
-        payment_status=optional_str(resource, "status"),
-        metadata=_rest_details(resource, resource_type),
-    )
-
-
-# --- classic IPN ---------------------------------------------------------------------------------------------------
-
-
-def ipn_date_seconds(value: object, **context: Any) -> int:
-    """``"00:42:48 Nov 27, 2026 PST"`` -> Unix seconds."""
-    if value is None or value == "":
-        raise MissingEventTime("payment_date is missing", **context)
-    if not isinstance(value, str):
-        raise PayloadShapeError(f"payment_date must be a string, got {type(value).__name__}")
-    match = _IPN_DATE.fullmatch(value.strip())
-    if not match or match.group(2) not in _PACIFIC:
-        raise PayloadShapeError(f"payment_date {value!r} is not PayPal's IPN date format")
-    local = datetime.strptime(match.group(1), "%H:%M:%S %b %d, %Y").replace(tzinfo=_PACIFIC[match.group(2)])
-    return int(local.astimezone(UTC).timestamp())
-
-
-def _normalize_ipn(event: Mapping[str, Any]) -> TransactionRecord:
-    txn_type = optional_str(event, "txn_type")
-    payment_status = optional_str(event, "payment_status")
-    provider_type = f"ipn:{txn_type}" if txn_type else "ipn"
-    event_type = IPN_PAYMENT_STATUSES.get(payment_status or "", EventType.UNKNOWN)
-    event_id = ipn_event_id(event)
-    object_ref = optional_str(event, "txn_id")
-    context: dict[str, Any] = {
-        "transaction_id": object_ref,
-        "provider_event_type": provider_type,
-        "event_type": event_type,
-    }
+            if object_ref is None:
+                raise MissingObjectId(f"{provider_type} resource has no id", **context)
+            money = _rest_money(resource, resource_type)
+            if money is None and event_type not in _MONEY_OPTIONAL:
+                raise PayloadShapeError("resource has no amount")
     amount: Decimal | None = None
     currency: str | None = None
-    if event_type is EventType.UNKNOWN:
-        # e.g. subscription sign-ups: no payment, no payment_date; keyed by what identifies them.
-        transaction_id = object_ref or optional_str(event, "subscr_id") or optional_str(event, "recurring_payment_id")
-        transaction_id = transaction_id or event_id
-        raw_time = event.get("payment_date") or event.get("subscr_date") or event.get("time_created")
-        event_time = ipn_date_seconds(raw_time, **context)
-    else:
-        event_time = ipn_date_seconds(event.get("payment_date"), **context)
-        context["event_time"] = event_time
-        transaction_id = object_id(event, "txn_id", "IPN", **context)
-        with event_context(context):
-            currency = normalize_currency(event.get("mc_currency"))
-            amount = abs(from_decimal_string(event.get("mc_gross"), currency))
+    direction = Direction.NONE
+    if money is not None:
+        amount, currency = abs(money[0]), money[1]
+        direction = default_direction(event_type)
+    status = resource.get("status") or resource.get("state") or resource.get("transaction_status")
     return TransactionRecord(
         provider=PROVIDER,
         event_id=event_id,
-        transaction_id=transaction_id,
+        transaction_id=object_ref or event_id,
         event_time=event_time,
         event_type=event_type,
         provider_event_type=provider_type,
         amount=amount,
         currency=currency,
-        customer_id=optional_str(event, "payer_id"),
-        payment_status=payment_status,
-        metadata=metadata(
-            {
-                "kind": "ipn",
-                "txn_type": txn_type,
-                "parent_txn_id": event.get("parent_txn_id"),
-                "reason_code": event.get("reason_code"),
-                "pending_reason": event.get("pending_reason"),
-                "payment_type": event.get("payment_type"),
-                "mc_gross": event.get("mc_gross"),
-                "invoice": event.get("invoice"),
-                "custom": event.get("custom"),
-                "item_number": event.get("item_number"),
-                "test_ipn": event.get("test_ipn"),
-            }
-        ),
+        customer_id=_customer(resource),
+        payment_status=status if isinstance(status, str) else None,
+        direction=direction,
+        time_source=source,
+        metadata={**_rest_details(resource, resource_type), **notes},
     )
 
 
 def normalize(event: Mapping[str, Any]) -> list[TransactionRecord]:
-    """One record for one PayPal REST webhook event or classic IPN message."""
-    return [_normalize_ipn(event) if is_ipn(event) else _normalize_rest(event)]
+    """The records of one PayPal REST webhook event (one) or classic IPN message (one, or one per MassPay item)."""
+    if ipn.is_ipn(event):
+        return normalize_ipn(event)
+    return [_normalize_rest(event)]

@@ -15,7 +15,6 @@ IPN: the body is posted back to PayPal prefixed with ``cmd=_notify-validate``; P
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 import threading
 import time
@@ -25,12 +24,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from webhook_core import ipn
 from webhook_core.config import PAYPAL_TRANSMISSION_FUTURE_SKEW_SECONDS, Settings
 from webhook_core.errors import (
     ConfigurationError,
     ForeignReceiver,
     InvalidSignature,
-    MalformedPayload,
     StaleTimestamp,
     UnsupportedContentType,
     UntrustedCertificate,
@@ -43,7 +42,6 @@ from webhook_core.providers._common import (
     dig,
     header,
     media_type,
-    parse_form,
     parse_json_object,
     required_str,
 )
@@ -352,7 +350,7 @@ _AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,4})?")
 def check_ipn_receiver(parsed: Mapping[str, Any], settings: Settings) -> None:
     """Decision 25: the IPN must name one of our PayPal accounts; :class:`ForeignReceiver` otherwise."""
     ours = set(settings.paypal_ipn_receivers)
-    named = {str(parsed.get(name) or "").strip().lower() for name in IPN_RECEIVER_FIELDS} - {""}
+    named = ipn.merchant_account_names(parsed)  # the receiver, or the payer of the merchant's own debits
     if not named & ours:
         raise ForeignReceiver("IPN receiver_id, receiver_email and business match none of PAYPAL_IPN_RECEIVERS")
 
@@ -404,7 +402,7 @@ def verify_ipn(raw: bytes, ctx: VerifyContext) -> Verified:
         raise VerificationUnavailable(f"IPN postback returned HTTP {response.status_code}")
     answer = response.text.strip()
     if answer == "VERIFIED":
-        parsed = parse_form(raw, _form_charset(raw))
+        parsed = ipn.parse_ipn(raw)
         check_ipn_receiver(parsed, ctx.settings)
         return Verified(provider="paypal", scheme="paypal-ipn", notes=ipn_amount_problems(parsed))
     if answer == "INVALID":
@@ -413,17 +411,6 @@ def verify_ipn(raw: bytes, ctx: VerifyContext) -> Verified:
 
 
 # --- plug-in ---------------------------------------------------------------------------------------------------------
-
-
-def _form_charset(raw: bytes) -> str:
-    """IPN names its charset inside the body (``charset=windows-1252``); default UTF-8."""
-    preview = parse_form(raw, "latin-1")
-    charset = str(preview.get("charset") or "utf-8").strip().lower()
-    try:
-        "".encode(charset)
-    except LookupError:
-        return "utf-8"
-    return charset
 
 
 class PayPalPlugin:
@@ -435,10 +422,7 @@ class PayPalPlugin:
     def parse_body(self, raw: bytes, content_type: str) -> dict[str, Any]:
         kind = media_type(content_type)
         if kind == FORM_CONTENT_TYPE:
-            parsed = parse_form(raw, _form_charset(raw))
-            if not parsed:
-                raise MalformedPayload("empty IPN body")
-            return parsed
+            return ipn.parse_ipn(raw)
         if kind and kind != JSON_CONTENT_TYPE:
             raise UnsupportedContentType("Content-Type must be JSON (REST webhook) or form data (IPN)")
         parsed = parse_json_object(raw, content_type)
@@ -448,18 +432,9 @@ class PayPalPlugin:
     def event_id(self, parsed: Mapping[str, Any]) -> str:
         if "event_type" in parsed and "id" in parsed:
             return required_str(parsed, "id")
-        # IPN: ipn_track_id names the notification (stable across PayPal's resends of it).
-        track = parsed.get("ipn_track_id")
-        if isinstance(track, str) and track:
-            return f"ipn-{track}"
-        txn = parsed.get("txn_id") or parsed.get("recurring_payment_id") or parsed.get("subscr_id")
-        if isinstance(txn, str) and txn:
-            status = str(parsed.get("payment_status") or parsed.get("txn_type") or "ipn")
-            return f"ipn-{txn}-{status}"
         if "event_type" in parsed:
             return required_str(parsed, "id")
-        digest = hashlib.sha256(repr(sorted(parsed.items())).encode()).hexdigest()[:32]
-        return f"ipn-{digest}"
+        return ipn.event_id(parsed)
 
     def transaction_id(self, parsed: Mapping[str, Any]) -> str:
         return dig(parsed, "resource", "id") or dig(parsed, "txn_id")

@@ -1,0 +1,162 @@
+"""The doc checker (devtools/webhookdev/doccheck.py): each check finds a wrong fact and passes a right one.
+
+A tiny repository is written per test: a Makefile, Terraform variables/outputs/alarms, some Python, and docs that
+state right and wrong facts. `webhookctl` subcommands come from the real CLI parser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from webhookdev import doccheck
+from webhookdev.doccheck import Finding
+
+REPO = Path(__file__).resolve().parents[3]
+
+FILES = {
+    "Makefile": "up: build ## start\n\ndown: ## stop\n",
+    "variables.tf": 'variable "api_data_trace_enabled" {\n  type = bool\n}\n',
+    "outputs.tf": 'output "api_url" {\n  value = "x"\n}\n',
+    "alarms.tf": (
+        'resource "aws_cloudwatch_metric_alarm" "e" {\n  alarm_name = "${local.name}-${each.key}-errors"\n}\n'
+        'resource "aws_sns_topic" "a" {\n  name = "${local.name}-alarms"\n}\n'
+        'resource "aws_cloudwatch_log_group" "g" {\n  name = "/aws/apigateway/${local.name}/access"\n}\n'
+    ),
+    "lambda/fn/index.py": (
+        'import os\nTABLE = os.environ["DYNAMODB_TABLE"]\nmetrics.add_metric(name="ProcessingFailed")\n'
+        "class InvalidAmount(Exception): ...\n"
+    ),
+    "devtools/toolchain.env": "MERMAID_VERSION=0\nJSDOM_VERSION=0\n",
+    "docs/other.md": "# Other page\n\n## Section two\n",
+}
+
+
+def _repo(tmp_path: Path, doc: str) -> tuple[Path, Path]:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    page = tmp_path / "docs" / "page.md"
+    page.write_text(doc)
+    return tmp_path, page
+
+
+def _findings(tmp_path: Path, doc: str, check: str) -> list[tuple[int, str]]:
+    root, page = _repo(tmp_path, doc)
+    report = doccheck.run(root, [page], (check,))
+    assert report.checked[check] > 0, f"the {check} check classified nothing"
+    return [(f.line, f.token) for f in report.findings if f.check == check]
+
+
+def test_links_to_missing_files_are_found(tmp_path: Path) -> None:
+    doc = "[ok](other.md) [ok](../Makefile) [web](https://example.com/x.md)\n[bad](missing.md)\n"
+    assert _findings(tmp_path, doc, "links") == [(2, "missing.md")]
+
+
+def test_anchors_follow_github_slugs_on_the_target_page_and_this_one(tmp_path: Path) -> None:
+    doc = "# Top `code` here\n\n[a](other.md#section-two) [b](#top-code-here)\n[c](other.md#section-2) [d](#nope)\n"
+    assert _findings(tmp_path, doc, "anchors") == [(4, "other.md#section-2"), (4, "#nope")]
+
+
+def test_links_inside_code_spans_are_not_links(tmp_path: Path) -> None:
+    root, page = _repo(tmp_path, "`[x](missing.md)` [ok](other.md)\n")
+    assert doccheck.run(root, [page], ("links",)).findings == []
+
+
+def test_make_targets_in_backticks_and_shell_fences(tmp_path: Path) -> None:
+    doc = "Run `make up` then `make deploy`.\n\n```sh\nmake down\nmake nothing  # comment\n```\n"
+    assert _findings(tmp_path, doc, "make") == [(1, "make deploy"), (5, "make nothing")]
+
+
+def test_webhookctl_subcommands_come_from_the_cli_parser(tmp_path: Path) -> None:
+    doc = "`webhookctl query pi_1` `webhookctl dlq list` `webhookctl dlq purge` `webhookctl frobnicate`\n"
+    assert _findings(tmp_path, doc, "webhookctl") == [(1, "webhookctl dlq purge"), (1, "webhookctl frobnicate")]
+
+
+def test_paths_exist_with_placeholders_as_globs_and_generated_dirs_skipped(tmp_path: Path) -> None:
+    doc = (
+        "`lambda/<fn>/index.py` `lambda/fn/` `docs/other.md` `.local/stack.json` `application/json`\n`lambda/x/y.py`\n"
+    )
+    assert _findings(tmp_path, doc, "paths") == [(2, "lambda/x/y.py")]
+
+
+def test_terraform_variables_by_var_prefix_table_column_and_prose(tmp_path: Path) -> None:
+    doc = (
+        "`var.api_data_trace_enabled` `var.enable_data_trace`\n\n"
+        "| variable | default |\n|---|---|\n| `api_data_trace_enabled` | false |\n| `data_trace` | false |\n\n"
+        "On where the variable `enable_data_trace` says so; the stage variable `table_name` is not Terraform's.\n"
+    )
+    assert _findings(tmp_path, doc, "tfvars") == [
+        (1, "var.enable_data_trace"),
+        (6, "data_trace"),
+        (8, "enable_data_trace"),
+    ]
+
+
+def test_terraform_outputs_in_commands_and_tables(tmp_path: Path) -> None:
+    doc = "`tofu output -raw api_url` `tofu output -raw api_id`\n\n| output | |\n|---|---|\n| `stage` | |\n"
+    assert _findings(tmp_path, doc, "tfoutputs") == [(1, "api_id"), (5, "stage")]
+
+
+def test_environment_variables_must_occur_in_the_code(tmp_path: Path) -> None:
+    doc = "`DYNAMODB_TABLE` and `DYNAMODB_TABLE=x` are read; `RECORD_TTL_DAYS` is not.\n"
+    assert _findings(tmp_path, doc, "envvars") == [(1, "RECORD_TTL_DAYS")]
+
+
+def test_metric_names_on_metric_and_alarm_lines_must_be_named_in_the_code(tmp_path: Path) -> None:
+    doc = "The `ProcessingFailed` metric, from `InvalidAmount`; the `DLQDepth` alarm.\nAn index: `SomeIndex`.\n"
+    assert _findings(tmp_path, doc, "metrics") == [(1, "DLQDepth")]
+
+
+def test_metric_filter_and_metric_columns_are_checked_against_terraform(tmp_path: Path) -> None:
+    FILES["logs.tf"] = 'resource "aws_cloudwatch_log_metric_filter" "d" {\n  name = "processing-duration"\n}\n'
+    doc = (
+        "| filter name | metric (namespace `X`) |\n|---|---|\n| `processing-duration` | `ProcessingFailed` |\n"
+        "| `processor-duration` | `ProcessorDurationMs` |\n"
+    )
+    try:
+        assert _findings(tmp_path, doc, "metrics") == [(4, "processor-duration"), (4, "ProcessorDurationMs")]
+    finally:
+        del FILES["logs.tf"]
+
+
+def test_alarm_names_must_match_an_alarm_name_template(tmp_path: Path) -> None:
+    doc = (
+        "Alarms: `processor-errors`, `<function>-errors`, `payment-webhooks-prod-processor-errors`, "
+        "`dlq-depth`; the topic `payment-webhooks-prod-alarms` is not an alarm.\n"
+    )
+    assert _findings(tmp_path, doc, "alarms") == [(1, "dlq-depth")]
+
+
+def test_log_group_names_must_match_a_terraform_name(tmp_path: Path) -> None:
+    doc = (
+        "`/aws/apigateway/payment-webhooks-prod/access` `/aws/apigateway/<api>/access` `/aws/apigateway/<api>-access`\n"
+    )
+    assert _findings(tmp_path, doc, "loggroups") == [(1, "/aws/apigateway/<api>-access")]
+
+
+def test_mermaid_blocks_are_parsed_by_mermaid_itself(tmp_path: Path) -> None:
+    parser = doccheck.mermaid_parser_dir(REPO)
+    assert parser is not None, "the mermaid parser is not installed: run `make tools` (devtools/bin/bootstrap)"
+    doc = (
+        "```mermaid\nflowchart LR\n  A[Provider] -->|POST| B(API Gateway)\n```\n\n"
+        "```mermaid\nsequenceDiagram\n  P->>G: POST\n  G-->>\n```\n"
+    )
+    root, page = _repo(tmp_path, doc)
+    report = doccheck.run(root, [page], ("mermaid",), parser)
+    assert report.checked["mermaid"] == 2
+    assert [(f.line, f.message.split(":")[0]) for f in report.findings] == [(6, "Parse error on line 3")]
+
+
+def test_mermaid_blocks_fail_when_no_parser_is_installed(tmp_path: Path) -> None:
+    root, page = _repo(tmp_path, "```mermaid\nflowchart LR\n  A --> B\n```\n")
+    (finding,) = doccheck.run(root, [page], ("mermaid",), None).findings
+    assert finding == Finding("mermaid", "docs/page.md", 1, "mermaid", finding.message)
+    assert "no parser" in finding.message
+
+
+def test_enforce_exits_non_zero_only_for_enforced_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root, page = _repo(tmp_path, "[bad](missing.md)\n")
+    assert doccheck.main(["--root", str(root), str(page)]) == 0
+    assert doccheck.main(["--root", str(root), "--enforce", str(page)]) == 1
+    assert "docs/page.md:1: [links] `missing.md`" in capsys.readouterr().out
