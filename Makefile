@@ -3,12 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 ENV := eval "$$(devtools/bin/env.sh)"
 
-.PHONY: help tools env build layer test lint fmt up down demo bench clean
+.PHONY: help tools env build layer test lint fmt docs up down demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-tools: ## Build or reuse the offline toolchain (OpenTofu, hashicorp/aws, tflint, checkov, Python venv)
+tools: ## Build or reuse the offline toolchain (OpenTofu, Terraform 1.5.7 + 1.8.5, hashicorp/aws, tflint, terraform-docs, checkov, Python venv)
 	@devtools/bin/bootstrap
 
 env: ## Print shell exports for the toolchain: eval "$(make -s env)"
@@ -28,6 +28,9 @@ lint: tools ## Only the fast static checks (ruff, mypy, tofu fmt, doc checks)
 
 fmt: tools ## Format Terraform and Python in place
 	@$(ENV) && tofu fmt -recursive && ruff format --config devtools/pyproject.toml lambda devtools tests
+
+docs: tools ## Regenerate the module READMEs' terraform-docs sections (docs/contributing.md)
+	@$(ENV) && for m in modules/*/; do terraform-docs --config .terraform-docs.yml "$$m"; done
 
 up: build ## Start the local stack (moto + local API Gateway/Lambda runtime) and apply the Terraform into it
 	@$(ENV) && python -m webhookdev.local up

@@ -60,12 +60,14 @@ module "api_gateway" {
   depends_on = [aws_api_gateway_account.this]
 }
 
-# One per account and region: it tells API Gateway which role writes logs for every API. Off where another stack owns
-# it (create_api_gateway_account_settings = false), e.g. a shared account or the local stack.
+# One per account and region: it tells API Gateway which role writes logs for every API, and the last writer wins.
+# So only one stack per account and region owns it: prod by default (create_api_gateway_account_settings). On destroy
+# it is cleared rather than left pointing at the deleted role (provider 6 always does this).
 resource "aws_api_gateway_account" "this" {
-  count = var.create_api_gateway_account_settings ? 1 : 0
+  count = local.create_api_gateway_account_settings ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
+  reset_on_delete     = var.api_gateway_account_reset_on_delete
 
   depends_on = [aws_iam_role_policy.api_gateway_cloudwatch]
 }

@@ -10,7 +10,7 @@ locals {
 module "transactions_table" {
   source = "./modules/dynamodb-table"
 
-  name      = var.dynamodb_table_name
+  name      = "${var.dynamodb_table_name}${local.name_suffix}"
   hash_key  = "transaction_id"
   range_key = "timestamp"
 

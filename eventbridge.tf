@@ -8,9 +8,9 @@
 # a Pipes input template would publish DynamoDB's typed JSON or a second, untested copy of those rules.
 
 locals {
-  outbox_function_name = "webhook-outbox"
+  outbox_function_name = "webhook-outbox${local.name_suffix}"
   event_bus_name       = "${local.name}-transactions"
-  outbox_failures_name = "webhook-outbox-failures"
+  outbox_failures_name = "webhook-outbox-failures${local.name_suffix}"
 }
 
 resource "aws_cloudwatch_event_bus" "transactions" {

@@ -274,9 +274,9 @@ data "aws_iam_policy_document" "api_gateway_assume_role" {
 }
 
 resource "aws_iam_role" "api_gateway_cloudwatch" {
-  count = var.create_api_gateway_account_settings ? 1 : 0
+  count = local.create_api_gateway_account_settings ? 1 : 0
 
-  name               = "api-gateway-cloudwatch-logs-${local.region}"
+  name               = "api-gateway-cloudwatch-logs-${local.region}${local.name_suffix}"
   description        = "Lets API Gateway write execution and access logs in ${local.region} (the account-level setting)."
   assume_role_policy = data.aws_iam_policy_document.api_gateway_assume_role.json
 }
@@ -301,7 +301,7 @@ data "aws_iam_policy_document" "api_gateway_cloudwatch" {
 }
 
 resource "aws_iam_role_policy" "api_gateway_cloudwatch" {
-  count = var.create_api_gateway_account_settings ? 1 : 0
+  count = local.create_api_gateway_account_settings ? 1 : 0
 
   name   = "cloudwatch-logs"
   role   = aws_iam_role.api_gateway_cloudwatch[0].id

@@ -3,7 +3,7 @@
 module "dependencies_layer" {
   source = "./modules/lambda-layer"
 
-  layer_name               = "webhook-processor-dependencies"
+  layer_name               = "webhook-processor-dependencies${local.name_suffix}"
   description              = "Shared dependencies and webhook_core for the payment webhook functions (cp311, aarch64 wheels)."
   filename                 = local.layer_zip
   compatible_runtimes      = [var.lambda_runtime]

@@ -6,7 +6,7 @@ resource "aws_secretsmanager_secret" "provider" {
   #checkov:skip=CKV2_AWS_57:Rotation is manual by design (the request): the provider generates the signing secret, so there is no rotation Lambda to run; validators re-read the secret on a signature mismatch (decision 11).
   for_each = var.webhook_providers
 
-  name                    = "webhook-processor/${each.key}/secret"
+  name                    = "webhook-processor${local.name_suffix}/${each.key}/secret"
   description             = "Webhook signing secret of ${each.key} (JSON, see docs/design.md). Value set out of band, never by Terraform."
   recovery_window_in_days = var.secret_recovery_window_in_days
 }

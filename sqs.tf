@@ -1,7 +1,7 @@
 # Dead letter queue of the processor: the original async event after the last retry (docs/design.md), kept for the
 # SQS maximum of 14 days for a fix and `webhookctl dlq redrive`.
 resource "aws_sqs_queue" "dlq" {
-  name                       = "webhook-processing-dlq"
+  name                       = "webhook-processing-dlq${local.name_suffix}"
   message_retention_seconds  = var.dlq_message_retention_seconds
   visibility_timeout_seconds = var.dlq_visibility_timeout_seconds
 

@@ -34,6 +34,38 @@ variable "project_name" {
   }
 }
 
+variable "name_suffix" {
+  description = <<-EOT
+    Appended as "-<suffix>" to every account- or region-wide name that does not already carry the environment:
+    functions (and so their roles and log groups), the table, the secrets, the DLQ, the layer, the API Gateway logging
+    role. Names that carry the environment (the API, alarms, topic, buckets, trail) stay unique without it. Empty
+    (default) keeps the request's exact names; set it (e.g. "dev") when several environments share one AWS account.
+    1-16 lowercase letters, digits or hyphens. Changing it renames, so replaces, those resources.
+  EOT
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([a-z0-9][a-z0-9-]{0,15})?$", var.name_suffix))
+    error_message = "name_suffix must be empty or 1-16 lowercase letters, digits or hyphens, starting with a letter or digit."
+  }
+}
+
+variable "offline_account_id" {
+  description = <<-EOT
+    Plans without AWS (CI, reviews): when set, this 12-digit account id is used instead of asking STS, and the provider
+    skips its credential, region and account-id checks, so mock credentials suffice. null (default) asks STS. Never
+    set it for an apply: nothing checks that the credentials belong to this account.
+  EOT
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.offline_account_id == null || can(regex("^[0-9]{12}$", var.offline_account_id))
+    error_message = "offline_account_id must be null or a 12-digit AWS account id."
+  }
+}
+
 variable "tags" {
   description = "Extra tags applied to every resource through the provider's default_tags (e.g. Owner, CostCenter)."
   type        = map(string)
@@ -400,7 +432,18 @@ variable "api_data_trace_enabled" {
 }
 
 variable "create_api_gateway_account_settings" {
-  description = "Manage the region-wide API Gateway account setting (the CloudWatch Logs role). Turn off where another stack already owns it: there is one per account and region."
+  description = <<-EOT
+    Manage the region-wide API Gateway account setting (the CloudWatch Logs role API Gateway logs with). There is one
+    per account and region, and whoever sets it last wins, so exactly one stack per account and region may own it.
+    null (default) means only in prod; set true in the one stack that owns it when dev or staging have their own
+    account (stage logging fails until the account has a role), false where another stack already owns it.
+  EOT
+  type        = bool
+  default     = null
+}
+
+variable "api_gateway_account_reset_on_delete" {
+  description = "When the stack that owns the API Gateway account setting is destroyed, clear the setting (true, default) rather than leave it pointing at the deleted logging role."
   type        = bool
   default     = true
 }
@@ -577,7 +620,7 @@ variable "dlq_visibility_timeout_seconds" {
 }
 
 variable "secret_recovery_window_in_days" {
-  description = "Days a deleted provider secret can be restored: 0 (delete at once, local stack only) or 7-30."
+  description = "Days a deleted provider secret can be restored: 0 (delete at once, so a throwaway dev or local stack can be re-created the same day under the same name) or 7-30 (prod: 30)."
   type        = number
   default     = 30
 

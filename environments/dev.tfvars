@@ -1,11 +1,15 @@
-# Development: a separate account (decision 1). Full request/response data tracing is on (no real card data here).
+# Development. Full request/response data tracing is on (no real card data here).
 environment = "dev"
+
+# Shares an account with staging and prod (decision 1, amended): every account-wide name gets "-dev", and the
+# region-wide API Gateway logging setting is left to prod (create_api_gateway_account_settings defaults to prod only).
+name_suffix = "dev"
 
 # Allow `tofu destroy` of a throwaway dev stack; prod keeps the table protected.
 dynamodb_deletion_protection = false
 
-# Shorter recovery window: dev secrets hold sandbox keys only.
-secret_recovery_window_in_days = 7
+# Delete secrets at once, so a destroyed dev stack can be re-created the same day: dev secrets hold sandbox keys only.
+secret_recovery_window_in_days = 0
 
 # Sandbox PayPal IPN postback.
 paypal_ipn_verify_url = "https://ipnpb.sandbox.paypal.com/cgi-bin/webscr"

@@ -1,6 +1,9 @@
 # Staging: production-shaped, sandbox provider credentials, its own account (decision 1).
 environment = "staging"
 
+# May share an account with dev and prod: every account-wide name gets "-staging" (docs/terraform.md).
+name_suffix = "staging"
+
 dynamodb_deletion_protection   = true
 secret_recovery_window_in_days = 30
 

@@ -1,5 +1,9 @@
-# Plans the root module against a mock AWS provider (no credentials, no network: `tofu test`) and checks the five
-# mandatory requirements, the request's numbers, the per-environment differences and the variable validations.
+# Runs the root module against a mock AWS provider (no credentials, no network) and checks the five mandatory
+# requirements, the request's numbers, the per-environment differences and the variable validations. The same file
+# runs on OpenTofu (`tofu test`) and on Terraform (`terraform test`, 1.7+). Runs use `command = apply`: with a mock
+# provider nothing is created, and both engines fill computed ids and ARNs from the mocks at apply, whereas at plan
+# only OpenTofu does (Terraform needs `override_during = plan`, 1.11+, which OpenTofu rejects). Validation failures
+# stay plans.
 
 mock_provider "aws" {
   # The provider still validates configuration, so computed ARNs and policy JSON need realistic shapes (every
@@ -113,7 +117,7 @@ variables {
 # ---------------------------------------------------------------------------------------------------------------------
 
 run "lambda_functions" {
-  command = plan
+  command = apply
 
   # Requirement 1: arm64 (Graviton2) on every function; requirement 4: X-Ray Active on every function.
   assert {
@@ -214,7 +218,7 @@ run "lambda_functions" {
 }
 
 run "api_gateway" {
-  command = plan
+  command = apply
 
   # The decision-12 authorizers and usage plans in full; tests/query_api_auth.tftest.hcl covers the AWS_IAM default.
   variables {
@@ -336,13 +340,29 @@ run "api_gateway" {
   }
 
   assert {
-    condition     = length(aws_api_gateway_account.this) == 1
-    error_message = "The account CloudWatch role setting is on by default."
+    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.api_gateway_cloudwatch) == 0
+    error_message = "The region-wide API Gateway account setting is left to prod by default (one owner per account and region)."
+  }
+
+  # Unique per API, so a replacement API (create_before_destroy) never collides with the old one's statements.
+  assert {
+    condition = length(module.api_gateway.lambda_permission_statement_ids) == 7 && alltrue([
+      for sid in values(module.api_gateway.lambda_permission_statement_ids) : endswith(sid, "-abc123defg")
+    ])
+    error_message = "Every Lambda permission statement id carries the API id."
+  }
+
+  assert {
+    condition = (
+      module.api_gateway.usage_plan_names["stripe"] == "payment-webhooks-dev-webhooks-stripe" &&
+      module.api_gateway.usage_plan_names["internal-query"] == "payment-webhooks-dev-internal-query"
+    )
+    error_message = "Usage plans (account-wide objects) are named after the API, so environments sharing an account tell them apart."
   }
 }
 
 run "data_stores" {
-  command = plan
+  command = apply
 
   # Requirement 2: on-demand billing and point-in-time recovery.
   assert {
@@ -420,7 +440,7 @@ run "data_stores" {
 }
 
 run "monitoring" {
-  command = plan
+  command = apply
 
   assert {
     condition = alltrue([
@@ -524,7 +544,7 @@ run "monitoring" {
 # Least privilege, on the statements the policy documents are built from (the mock renders no JSON). Mock ARNs:
 # every bucket is arn:aws:s3:::mock-bucket, every function ...:function:mock (see the mock_provider block).
 run "iam_least_privilege" {
-  command = plan
+  command = apply
 
   assert {
     condition = alltrue([
@@ -596,7 +616,7 @@ run "iam_least_privilege" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 run "staging" {
-  command = plan
+  command = apply
 
   variables {
     environment                  = "staging"
@@ -616,7 +636,7 @@ run "staging" {
 }
 
 run "prod" {
-  command = plan
+  command = apply
 
   variables {
     environment                  = "prod"
@@ -638,10 +658,79 @@ run "prod" {
     condition     = module.raw_payloads_bucket.bucket_id == "123456789012-webhook-payloads-prod" && module.processor.environment_variables["ENVIRONMENT"] == "prod"
     error_message = "prod names."
   }
+
+  assert {
+    condition = (
+      length(aws_api_gateway_account.this) == 1 && aws_api_gateway_account.this[0].reset_on_delete &&
+      aws_iam_role.api_gateway_cloudwatch[0].name == "api-gateway-cloudwatch-logs-us-east-1"
+    )
+    error_message = "prod owns the region-wide API Gateway logging setting and clears it when destroyed."
+  }
+}
+
+run "name_suffix_makes_every_account_wide_name_unique" {
+  command = apply
+
+  variables {
+    name_suffix                         = "dev"
+    create_api_gateway_account_settings = true
+  }
+
+  assert {
+    condition = (
+      alltrue([for p, m in module.validators : m.function_name == "${p}-webhook-validator-dev"]) &&
+      module.processor.function_name == "webhook-processor-dev" &&
+      module.query.function_name == "transaction-query-dev" &&
+      module.authorizer.function_name == "webhook-api-authorizer-dev" &&
+      module.processor.log_group_name == "/aws/lambda/webhook-processor-dev" &&
+      aws_iam_role.processor.name == "webhook-processor-dev-role" &&
+      aws_iam_role.validator["stripe"].name == "stripe-webhook-validator-dev-role" &&
+      aws_iam_role.api_gateway_cloudwatch[0].name == "api-gateway-cloudwatch-logs-us-east-1-dev"
+    )
+    error_message = "Functions, their log groups and roles, and the logging role carry the suffix."
+  }
+
+  assert {
+    condition = (
+      module.transactions_table.table_name == "webhook-transactions-dev" &&
+      aws_secretsmanager_secret.provider["stripe"].name == "webhook-processor-dev/stripe/secret" &&
+      aws_sqs_queue.dlq.name == "webhook-processing-dlq-dev" &&
+      module.dependencies_layer.layer_name == "webhook-processor-dependencies-dev" &&
+      module.api_gateway.stage_variables["dynamodb_table"] == "webhook-transactions-dev"
+    )
+    error_message = "Table, secrets, DLQ and layer carry the suffix, and the stage variables follow."
+  }
+
+  # Least privilege follows the renamed log group.
+  assert {
+    condition = contains(
+      flatten([for st in data.aws_iam_policy_document.processor.statement : st.resources if st.sid == "WriteOwnLogs"]),
+      "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/webhook-processor-dev:*",
+    )
+    error_message = "The processor may write only its own (suffixed) log group."
+  }
+}
+
+run "offline_account_id_replaces_sts" {
+  command = apply
+
+  variables {
+    offline_account_id = "210987654321"
+  }
+
+  assert {
+    condition     = length(data.aws_caller_identity.current) == 0
+    error_message = "With offline_account_id set, STS is not asked."
+  }
+
+  assert {
+    condition     = module.raw_payloads_bucket.bucket_id == "210987654321-webhook-payloads-dev" && module.transaction_logs_bucket.bucket_id == "210987654321-transaction-logs-dev"
+    error_message = "The offline account id names the buckets as the STS one would."
+  }
 }
 
 run "local" {
-  command = plan
+  command = apply
 
   variables {
     environment                         = "local"
@@ -687,7 +776,7 @@ run "query_api_defaults_to_iam" {
 }
 
 run "provisioned_mode_autoscales_table_and_gsis" {
-  command = plan
+  command = apply
 
   variables {
     dynamodb_billing_mode = "PROVISIONED"
@@ -823,6 +912,26 @@ run "rejects_unknown_model_content_type" {
   }
 
   expect_failures = [var.webhook_providers]
+}
+
+run "rejects_bad_name_suffix" {
+  command = plan
+
+  variables {
+    name_suffix = "Dev_1"
+  }
+
+  expect_failures = [var.name_suffix]
+}
+
+run "rejects_bad_offline_account_id" {
+  command = plan
+
+  variables {
+    offline_account_id = "12345"
+  }
+
+  expect_failures = [var.offline_account_id]
 }
 
 run "rejects_bad_secret_recovery_window" {

@@ -8,7 +8,17 @@ locals {
   webhook_path       = "/api/v1/webhooks"
   transactions_path  = "/api/v1/transactions"
   webhook_model_name = { for k, _ in var.webhook_routes : k => "${title(k)}Webhook" }
-  execution_arn      = aws_api_gateway_rest_api.this.execution_arn
+  execution_arn      = try(aws_api_gateway_rest_api.this[0].execution_arn, null)
+
+  # Statement ids carry the API id: a function's policy then never holds two statements of one id when the API is
+  # replaced (create_before_destroy) or when two APIs invoke the same function.
+  statement_id_suffix = try(aws_api_gateway_rest_api.this[0].id, null)
+
+  # The query-caller authorizer exists in API_KEY mode only.
+  authorizer_ids = merge(
+    { webhook_route = try(aws_api_gateway_authorizer.webhook_route[0].id, null) },
+    { for a in aws_api_gateway_authorizer.query_caller : "query_caller" => a.id },
+  )
 
   # Documented, optional: the handler accepts provider+start+end or customer_id.
   list_transactions_parameters = {
@@ -30,13 +40,13 @@ locals {
   # The two GET routes of the query API; both go to the query function (SigV4, or the query-caller authorizer).
   query_routes = {
     list = {
-      resource_id        = aws_api_gateway_resource.transactions.id
+      resource_id        = try(aws_api_gateway_resource.transactions[0].id, null)
       request_parameters = local.list_transactions_parameters
       statement_id       = "AllowApiGatewayListTransactions"
       path               = local.transactions_path
     }
     get = {
-      resource_id        = aws_api_gateway_resource.transaction.id
+      resource_id        = try(aws_api_gateway_resource.transaction[0].id, null)
       request_parameters = local.get_transaction_parameters
       statement_id       = "AllowApiGatewayGetTransaction"
       # Path parameters appear as * in the execute-api ARN.
@@ -46,6 +56,8 @@ locals {
 }
 
 resource "aws_api_gateway_rest_api" "this" {
+  count = var.create ? 1 : 0
+
   name        = var.name
   description = var.description
 
@@ -69,42 +81,52 @@ resource "aws_api_gateway_rest_api" "this" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_api_gateway_resource" "api" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_rest_api.this[0].root_resource_id
   path_part   = "api"
 }
 
 resource "aws_api_gateway_resource" "v1" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.api.id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_resource.api[0].id
   path_part   = "v1"
 }
 
 resource "aws_api_gateway_resource" "webhooks" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.v1.id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_resource.v1[0].id
   path_part   = "webhooks"
 }
 
 # A literal resource per provider (not a {provider} parameter): each gets its own model, authorizer cache entry,
 # throttle and Lambda permission.
 resource "aws_api_gateway_resource" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.webhooks.id
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_resource.webhooks[0].id
   path_part   = each.key
 }
 
 resource "aws_api_gateway_resource" "transactions" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.v1.id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_resource.v1[0].id
   path_part   = "transactions"
 }
 
 resource "aws_api_gateway_resource" "transaction" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.transactions.id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  parent_id   = aws_api_gateway_resource.transactions[0].id
   path_part   = "{id}"
 }
 
@@ -113,9 +135,9 @@ resource "aws_api_gateway_resource" "transaction" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_api_gateway_model" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  rest_api_id  = aws_api_gateway_rest_api.this.id
+  rest_api_id  = aws_api_gateway_rest_api.this[0].id
   name         = local.webhook_model_name[each.key]
   description  = "Draft-04 schema of a ${each.key} webhook body; a mismatch is a 400 before any Lambda runs."
   content_type = each.value.model_content_type
@@ -123,14 +145,18 @@ resource "aws_api_gateway_model" "webhook" {
 }
 
 resource "aws_api_gateway_request_validator" "body" {
-  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id                 = aws_api_gateway_rest_api.this[0].id
   name                        = "body"
   validate_request_body       = true
   validate_request_parameters = false
 }
 
 resource "aws_api_gateway_request_validator" "parameters" {
-  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id                 = aws_api_gateway_rest_api.this[0].id
   name                        = "parameters"
   validate_request_body       = false
   validate_request_parameters = true
@@ -139,7 +165,9 @@ resource "aws_api_gateway_request_validator" "parameters" {
 # Webhook routes: the cache key is the route, so one authorizer call per provider per TTL maps the route to that
 # provider's API key (the usage identifier), which meters and throttles the provider's usage plan.
 resource "aws_api_gateway_authorizer" "webhook_route" {
-  rest_api_id                      = aws_api_gateway_rest_api.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id                      = aws_api_gateway_rest_api.this[0].id
   name                             = "webhook-route"
   type                             = "REQUEST"
   authorizer_uri                   = var.authorizer.invoke_arn
@@ -151,9 +179,9 @@ resource "aws_api_gateway_authorizer" "webhook_route" {
 # (only an internal-query key: a provider's key never opens the query API); caching on that header keeps one decision
 # per caller.
 resource "aws_api_gateway_authorizer" "query_caller" {
-  count = local.query_api_key ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
-  rest_api_id                      = aws_api_gateway_rest_api.this.id
+  rest_api_id                      = aws_api_gateway_rest_api.this[0].id
   name                             = "query-caller"
   type                             = "REQUEST"
   authorizer_uri                   = var.authorizer.invoke_arn
@@ -165,7 +193,9 @@ resource "aws_api_gateway_authorizer" "query_caller" {
 # ($context.error.validationErrorString) is left out because it is not JSON-escaped and names schema internals to an
 # unauthenticated sender. It is in the execution log (and the access log's validationError field) for operators.
 resource "aws_api_gateway_gateway_response" "bad_request_body" {
-  rest_api_id   = aws_api_gateway_rest_api.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id   = aws_api_gateway_rest_api.this[0].id
   response_type = "BAD_REQUEST_BODY"
   status_code   = "400"
 
@@ -179,18 +209,18 @@ resource "aws_api_gateway_gateway_response" "bad_request_body" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_api_gateway_method" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  rest_api_id   = aws_api_gateway_rest_api.this.id
+  rest_api_id   = aws_api_gateway_rest_api.this[0].id
   resource_id   = aws_api_gateway_resource.webhook[each.key].id
   http_method   = "POST"
   authorization = "CUSTOM"
-  authorizer_id = aws_api_gateway_authorizer.webhook_route.id
+  authorizer_id = aws_api_gateway_authorizer.webhook_route[0].id
 
   # Required for the usage plan to meter and throttle this route; the key comes from the authorizer.
   api_key_required = true
 
-  request_validator_id = aws_api_gateway_request_validator.body.id
+  request_validator_id = aws_api_gateway_request_validator.body[0].id
   # API Gateway validates a body only against the model mapped to its Content-Type; "$default" matches every type.
   request_models = {
     (each.value.model_content_type) = aws_api_gateway_model.webhook[each.key].name
@@ -198,9 +228,9 @@ resource "aws_api_gateway_method" "webhook" {
 }
 
 resource "aws_api_gateway_integration" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  rest_api_id             = aws_api_gateway_rest_api.this.id
+  rest_api_id             = aws_api_gateway_rest_api.this[0].id
   resource_id             = aws_api_gateway_resource.webhook[each.key].id
   http_method             = aws_api_gateway_method.webhook[each.key].http_method
   type                    = "AWS_PROXY"
@@ -209,15 +239,15 @@ resource "aws_api_gateway_integration" "webhook" {
 }
 
 resource "aws_api_gateway_method" "query" {
-  for_each = local.query_routes
+  for_each = { for k, v in local.query_routes : k => v if var.create }
 
-  rest_api_id          = aws_api_gateway_rest_api.this.id
+  rest_api_id          = aws_api_gateway_rest_api.this[0].id
   resource_id          = each.value.resource_id
   http_method          = "GET"
   authorization        = local.query_iam ? "AWS_IAM" : "CUSTOM"
   authorizer_id        = local.query_iam ? null : aws_api_gateway_authorizer.query_caller[0].id
   api_key_required     = local.query_api_key
-  request_validator_id = aws_api_gateway_request_validator.parameters.id
+  request_validator_id = aws_api_gateway_request_validator.parameters[0].id
 
   request_parameters = each.value.request_parameters
 
@@ -230,9 +260,9 @@ resource "aws_api_gateway_method" "query" {
 }
 
 resource "aws_api_gateway_integration" "query" {
-  for_each = local.query_routes
+  for_each = { for k, v in local.query_routes : k => v if var.create }
 
-  rest_api_id             = aws_api_gateway_rest_api.this.id
+  rest_api_id             = aws_api_gateway_rest_api.this[0].id
   resource_id             = each.value.resource_id
   http_method             = aws_api_gateway_method.query[each.key].http_method
   type                    = "AWS_PROXY"
@@ -245,9 +275,9 @@ resource "aws_api_gateway_integration" "query" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_lambda_permission" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  statement_id  = "AllowApiGatewayPost"
+  statement_id  = "AllowApiGatewayPost-${local.statement_id_suffix}"
   action        = "lambda:InvokeFunction"
   function_name = each.value.function_name
   principal     = "apigateway.amazonaws.com"
@@ -255,9 +285,9 @@ resource "aws_lambda_permission" "webhook" {
 }
 
 resource "aws_lambda_permission" "query" {
-  for_each = local.query_routes
+  for_each = { for k, v in local.query_routes : k => v if var.create }
 
-  statement_id  = each.value.statement_id
+  statement_id  = "${each.value.statement_id}-${local.statement_id_suffix}"
   action        = "lambda:InvokeFunction"
   function_name = var.query_function.function_name
   principal     = "apigateway.amazonaws.com"
@@ -265,12 +295,9 @@ resource "aws_lambda_permission" "query" {
 }
 
 resource "aws_lambda_permission" "authorizer" {
-  for_each = merge(
-    { webhook_route = aws_api_gateway_authorizer.webhook_route.id },
-    { for a in aws_api_gateway_authorizer.query_caller : "query_caller" => a.id },
-  )
+  for_each = { for k, id in local.authorizer_ids : k => id if var.create }
 
-  statement_id  = "AllowApiGatewayAuthorizer-${replace(each.key, "_", "-")}"
+  statement_id  = "AllowApiGatewayAuthorizer-${replace(each.key, "_", "-")}-${local.statement_id_suffix}"
   action        = "lambda:InvokeFunction"
   function_name = var.authorizer.function_name
   principal     = "apigateway.amazonaws.com"
@@ -282,7 +309,9 @@ resource "aws_lambda_permission" "authorizer" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_api_gateway_deployment" "this" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
   description = "Managed by Terraform; replaced whenever the API definition changes."
 
   # A deployment is a snapshot: redeploy whenever anything that shapes the API changes. The hash is built from
@@ -290,23 +319,23 @@ resource "aws_api_gateway_deployment" "this" {
   # make a second plan redeploy.
   triggers = {
     redeployment = sha1(jsonencode({
-      api_key_source = aws_api_gateway_rest_api.this.api_key_source
+      api_key_source = aws_api_gateway_rest_api.this[0].api_key_source
       resources = [
         for r in concat(
-          [aws_api_gateway_resource.api, aws_api_gateway_resource.v1, aws_api_gateway_resource.webhooks],
+          [aws_api_gateway_resource.api[0], aws_api_gateway_resource.v1[0], aws_api_gateway_resource.webhooks[0]],
           values(aws_api_gateway_resource.webhook),
-          [aws_api_gateway_resource.transactions, aws_api_gateway_resource.transaction],
+          [aws_api_gateway_resource.transactions[0], aws_api_gateway_resource.transaction[0]],
         ) : [r.id, r.parent_id, r.path_part]
       ]
       models     = { for k, m in aws_api_gateway_model.webhook : k => [m.id, m.name, m.content_type, var.webhook_routes[k].model_schema] }
-      validators = [for v in [aws_api_gateway_request_validator.body, aws_api_gateway_request_validator.parameters] : [v.id, v.validate_request_body, v.validate_request_parameters]]
+      validators = [for v in [aws_api_gateway_request_validator.body[0], aws_api_gateway_request_validator.parameters[0]] : [v.id, v.validate_request_body, v.validate_request_parameters]]
       authorizers = [
-        for a in concat([aws_api_gateway_authorizer.webhook_route], aws_api_gateway_authorizer.query_caller) :
+        for a in concat([aws_api_gateway_authorizer.webhook_route[0]], aws_api_gateway_authorizer.query_caller) :
         [a.id, a.authorizer_uri, a.identity_source, a.authorizer_result_ttl_in_seconds]
       ]
       # A resource policy takes effect only with the next deployment.
       resource_policy   = local.resource_policy_json
-      gateway_responses = [aws_api_gateway_gateway_response.bad_request_body.response_templates]
+      gateway_responses = [aws_api_gateway_gateway_response.bad_request_body[0].response_templates]
       # Request models and parameters from configuration: AWS reads an unset map back as {}, which would change the hash.
       methods = [
         for m in concat(values(aws_api_gateway_method.webhook), values(aws_api_gateway_method.query)) :
@@ -333,8 +362,10 @@ resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to HTTP backends; every integration here is a Lambda proxy invoked under IAM.
   #checkov:skip=CKV2_AWS_77:No web ACL is attached by default (see CKV2_AWS_29); whoever sets var.web_acl_arn owns its rules, including the Log4j managed rule group. No Java runs behind this API.
   #checkov:skip=CKV2_AWS_29:WAF is optional (var.web_acl_arn): webhook senders are already constrained by schema validation, signatures and per-provider throttles, and a web ACL costs per request at 10,000+/min.
-  rest_api_id          = aws_api_gateway_rest_api.this.id
-  deployment_id        = aws_api_gateway_deployment.this.id
+  count = var.create ? 1 : 0
+
+  rest_api_id          = aws_api_gateway_rest_api.this[0].id
+  deployment_id        = aws_api_gateway_deployment.this[0].id
   stage_name           = var.stage_name
   description          = "Stage ${var.stage_name}: stage variables carry this environment's table, buckets and Square URL (decision 1)."
   xray_tracing_enabled = var.xray_tracing_enabled
@@ -349,16 +380,18 @@ resource "aws_api_gateway_stage" "this" {
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
-  count = var.web_acl_arn == null ? 0 : 1
+  count = var.create && var.web_acl_arn != null ? 1 : 0
 
-  resource_arn = aws_api_gateway_stage.this.arn
+  resource_arn = aws_api_gateway_stage.this[0].arn
   web_acl_arn  = var.web_acl_arn
 }
 
 resource "aws_api_gateway_method_settings" "all" {
   #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): cached webhook responses would drop events.
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  stage_name  = aws_api_gateway_stage.this.stage_name
+  count = var.create ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  stage_name  = aws_api_gateway_stage.this[0].stage_name
   method_path = "*/*"
 
   settings {
@@ -375,10 +408,10 @@ resource "aws_api_gateway_method_settings" "all" {
 # Per-provider method throttles: one noisy provider cannot starve the others (also enforced by its usage plan).
 resource "aws_api_gateway_method_settings" "webhook" {
   #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): cached webhook responses would drop events.
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  stage_name  = aws_api_gateway_stage.this.stage_name
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  stage_name  = aws_api_gateway_stage.this[0].stage_name
   method_path = "${trimprefix(local.webhook_path, "/")}/${each.key}/POST"
 
   settings {
@@ -397,23 +430,23 @@ resource "aws_api_gateway_method_settings" "webhook" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 resource "aws_api_gateway_api_key" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  name        = "webhooks-${each.key}"
+  name        = "${var.name}-webhooks-${each.key}"
   description = "Usage identifier for ${each.key} webhooks, supplied by the authorizer (the provider never sees it). Disable to stop only ${each.key}."
   enabled     = each.value.enabled
   tags        = var.tags
 }
 
 resource "aws_api_gateway_usage_plan" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
-  name        = "webhooks-${each.key}"
+  name        = "${var.name}-webhooks-${each.key}"
   description = "Meters and throttles ${each.key} webhook traffic."
 
   api_stages {
-    api_id = aws_api_gateway_rest_api.this.id
-    stage  = aws_api_gateway_stage.this.stage_name
+    api_id = aws_api_gateway_rest_api.this[0].id
+    stage  = aws_api_gateway_stage.this[0].stage_name
   }
 
   throttle_settings {
@@ -434,7 +467,7 @@ resource "aws_api_gateway_usage_plan" "webhook" {
 }
 
 resource "aws_api_gateway_usage_plan_key" "webhook" {
-  for_each = var.webhook_routes
+  for_each = { for k, v in var.webhook_routes : k => v if var.create }
 
   key_id        = aws_api_gateway_api_key.webhook[each.key].id
   key_type      = "API_KEY"
@@ -442,23 +475,23 @@ resource "aws_api_gateway_usage_plan_key" "webhook" {
 }
 
 resource "aws_api_gateway_api_key" "query" {
-  count = local.query_api_key ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
-  name        = "internal-query"
+  name        = "${var.name}-internal-query"
   description = "API key for internal callers of GET /api/v1/transactions. Read it with `aws apigateway get-api-key --include-value`."
   enabled     = true
   tags        = var.tags
 }
 
 resource "aws_api_gateway_usage_plan" "query" {
-  count = local.query_api_key ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
-  name        = "internal-query"
+  name        = "${var.name}-internal-query"
   description = "Internal transaction queries."
 
   api_stages {
-    api_id = aws_api_gateway_rest_api.this.id
-    stage  = aws_api_gateway_stage.this.stage_name
+    api_id = aws_api_gateway_rest_api.this[0].id
+    stage  = aws_api_gateway_stage.this[0].stage_name
   }
 
   throttle_settings {
@@ -470,7 +503,7 @@ resource "aws_api_gateway_usage_plan" "query" {
 }
 
 resource "aws_api_gateway_usage_plan_key" "query" {
-  count = local.query_api_key ? 1 : 0
+  count = var.create && local.query_api_key ? 1 : 0
 
   key_id        = aws_api_gateway_api_key.query[0].id
   key_type      = "API_KEY"
@@ -483,24 +516,24 @@ resource "aws_api_gateway_usage_plan_key" "query" {
 
 locals {
   # execute-api ARNs of exactly the two GET routes of this stage ({id} appears as *).
-  query_invoke_arns = [for k, r in local.query_routes : "${local.execution_arn}/${var.stage_name}/GET${r.path}"]
+  query_invoke_arns = [for k, r in local.query_routes : "${local.execution_arn}/${var.stage_name}/GET${r.path}" if var.create]
   # The webhook POST routes, which stay open to the providers when a resource policy exists.
-  webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}"]
+  webhook_invoke_arns = [for k, _ in var.webhook_routes : "${local.execution_arn}/${var.stage_name}/POST${local.webhook_path}/${k}" if var.create]
 
   query_allowed_accounts = [for p in var.query_allowed_principals : regex(":iam::([0-9]{12}):root$", p)[0] if can(regex(":root$", p))]
   query_allowed_arns     = [for p in var.query_allowed_principals : p if !can(regex(":root$", p))]
 
-  create_resource_policy = local.query_iam && length(var.query_allowed_principals) > 0
+  create_resource_policy = var.create && local.query_iam && length(var.query_allowed_principals) > 0
   resource_policy_json   = local.create_resource_policy ? data.aws_iam_policy_document.resource_policy[0].json : null
 }
 
 # Without a usage plan (IAM mode) the query routes get the internal-query throttle as method settings.
 resource "aws_api_gateway_method_settings" "query" {
   #checkov:skip=CKV_AWS_225:Caching is deliberately off (see the stage): transaction status changes between reads.
-  for_each = local.query_iam ? local.query_routes : {}
+  for_each = { for k, v in local.query_routes : k => v if var.create && local.query_iam }
 
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  stage_name  = aws_api_gateway_stage.this.stage_name
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
+  stage_name  = aws_api_gateway_stage.this[0].stage_name
   method_path = "${trimprefix(replace(each.value.path, "*", "{id}"), "/")}/GET"
 
   settings {
@@ -516,7 +549,7 @@ resource "aws_api_gateway_method_settings" "query" {
 
 # For consumers to attach to their role: execute-api:Invoke on the two GET routes of this stage, nothing else.
 data "aws_iam_policy_document" "query_invoke" {
-  count = local.query_iam ? 1 : 0
+  count = var.create && local.query_iam ? 1 : 0
 
   statement {
     sid       = "InvokeTransactionQueries"
@@ -591,6 +624,6 @@ data "aws_iam_policy_document" "resource_policy" {
 resource "aws_api_gateway_rest_api_policy" "this" {
   count = local.create_resource_policy ? 1 : 0
 
-  rest_api_id = aws_api_gateway_rest_api.this.id
+  rest_api_id = aws_api_gateway_rest_api.this[0].id
   policy      = data.aws_iam_policy_document.resource_policy[0].json
 }

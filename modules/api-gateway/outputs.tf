@@ -1,56 +1,56 @@
 output "rest_api_id" {
   description = "ID of the REST API."
-  value       = aws_api_gateway_rest_api.this.id
+  value       = try(aws_api_gateway_rest_api.this[0].id, null)
 }
 
 output "rest_api_name" {
   description = "Name of the REST API (the ApiName metric dimension)."
-  value       = aws_api_gateway_rest_api.this.name
+  value       = try(aws_api_gateway_rest_api.this[0].name, null)
 }
 
 output "api_key_source" {
   description = "API key source (AUTHORIZER)."
-  value       = aws_api_gateway_rest_api.this.api_key_source
+  value       = try(aws_api_gateway_rest_api.this[0].api_key_source, null)
 }
 
 output "execution_arn" {
   description = "Execution ARN prefix of the API (for Lambda permissions and IAM)."
-  value       = aws_api_gateway_rest_api.this.execution_arn
+  value       = try(aws_api_gateway_rest_api.this[0].execution_arn, null)
 }
 
 output "stage_name" {
   description = "Name of the stage."
-  value       = aws_api_gateway_stage.this.stage_name
+  value       = try(aws_api_gateway_stage.this[0].stage_name, null)
 }
 
 output "stage_arn" {
   description = "ARN of the stage."
-  value       = aws_api_gateway_stage.this.arn
+  value       = try(aws_api_gateway_stage.this[0].arn, null)
 }
 
 output "stage_xray_tracing_enabled" {
   description = "Whether X-Ray tracing is on for the stage."
-  value       = aws_api_gateway_stage.this.xray_tracing_enabled
+  value       = try(aws_api_gateway_stage.this[0].xray_tracing_enabled, null)
 }
 
 output "stage_variables" {
   description = "Stage variables of the stage."
-  value       = aws_api_gateway_stage.this.variables
+  value       = try(aws_api_gateway_stage.this[0].variables, null)
 }
 
 output "invoke_url" {
   description = "Invoke URL of the stage (https://<id>.execute-api.<region>.amazonaws.com/<stage>)."
-  value       = aws_api_gateway_stage.this.invoke_url
+  value       = try(aws_api_gateway_stage.this[0].invoke_url, null)
 }
 
 output "webhook_urls" {
   description = "Webhook URL per provider, to register with the provider."
-  value       = { for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this.invoke_url}/api/v1/webhooks/${k}" }
+  value       = { for k, _ in var.webhook_routes : k => "${aws_api_gateway_stage.this[0].invoke_url}/api/v1/webhooks/${k}" if var.create }
 }
 
 output "transactions_url" {
   description = "URL of the transaction query API."
-  value       = "${aws_api_gateway_stage.this.invoke_url}/api/v1/transactions"
+  value       = try("${aws_api_gateway_stage.this[0].invoke_url}/api/v1/transactions", null)
 }
 
 output "webhook_methods" {
@@ -81,10 +81,9 @@ output "query_methods" {
 
 output "body_validator" {
   description = "The body request validator: id, validate_request_body."
-  value = {
-    id                    = aws_api_gateway_request_validator.body.id
-    validate_request_body = aws_api_gateway_request_validator.body.validate_request_body
-  }
+  value = one([
+    for v in aws_api_gateway_request_validator.body : { id = v.id, validate_request_body = v.validate_request_body }
+  ])
 }
 
 output "models" {
@@ -95,7 +94,7 @@ output "models" {
 output "authorizers" {
   description = "The request authorizers by name: id, identity_source, ttl."
   value = {
-    for a in concat([aws_api_gateway_authorizer.webhook_route], aws_api_gateway_authorizer.query_caller) : a.name => {
+    for a in concat(aws_api_gateway_authorizer.webhook_route, aws_api_gateway_authorizer.query_caller) : a.name => {
       id              = a.id
       type            = a.type
       identity_source = a.identity_source
@@ -107,7 +106,7 @@ output "authorizers" {
 output "method_settings" {
   description = "Method settings by method path (*/*, each webhook POST, and in AWS_IAM mode each query GET)."
   value = {
-    for s in concat([aws_api_gateway_method_settings.all], values(aws_api_gateway_method_settings.webhook), values(aws_api_gateway_method_settings.query)) : s.method_path => one(s.settings)
+    for s in concat(aws_api_gateway_method_settings.all, values(aws_api_gateway_method_settings.webhook), values(aws_api_gateway_method_settings.query)) : s.method_path => one(s.settings)
   }
 }
 
@@ -115,9 +114,23 @@ output "lambda_permission_source_arns" {
   description = "Source ARNs of the Lambda invoke permissions, by route."
   value = merge(
     { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.source_arn },
-    { list_transactions = aws_lambda_permission.query["list"].source_arn, get_transaction = aws_lambda_permission.query["get"].source_arn },
+    { for k, p in aws_lambda_permission.query : (k == "list" ? "list_transactions" : "get_transaction") => p.source_arn },
     { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.source_arn },
   )
+}
+
+output "lambda_permission_statement_ids" {
+  description = "Statement ids of the Lambda invoke permissions, by route (each ends with the API id)."
+  value = merge(
+    { for k, p in aws_lambda_permission.webhook : "webhook-${k}" => p.statement_id },
+    { for k, p in aws_lambda_permission.query : "query-${k}" => p.statement_id },
+    { for k, p in aws_lambda_permission.authorizer : "authorizer-${k}" => p.statement_id },
+  )
+}
+
+output "usage_plan_names" {
+  description = "Usage plan names: one per provider, plus internal-query in API_KEY mode, each prefixed with the API name."
+  value       = merge({ for k, p in aws_api_gateway_usage_plan.webhook : k => p.name }, { for p in aws_api_gateway_usage_plan.query : "internal-query" => p.name })
 }
 
 output "usage_plan_ids" {
@@ -145,7 +158,7 @@ output "query_api_key_id" {
 
 output "deployment_id" {
   description = "ID of the current deployment."
-  value       = aws_api_gateway_deployment.this.id
+  value       = try(aws_api_gateway_deployment.this[0].id, null)
 }
 
 output "query_authorization" {
@@ -155,7 +168,7 @@ output "query_authorization" {
 
 output "query_invoke_arns" {
   description = "execute-api ARNs of the two GET query routes of this stage (what the consumer policy allows)."
-  value       = local.query_invoke_arns
+  value       = try(local.query_invoke_arns, null)
 }
 
 output "query_invoke_policy_json" {
@@ -165,5 +178,5 @@ output "query_invoke_policy_json" {
 
 output "resource_policy_json" {
   description = "The REST API's resource policy limiting the query routes to var.query_allowed_principals; null when there is none."
-  value       = local.resource_policy_json
+  value       = try(local.resource_policy_json, null)
 }

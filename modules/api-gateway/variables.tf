@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources (false creates nothing; every output is then null)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name of the REST API (the project uses payment-webhooks-<environment>); also the ApiName metric dimension."
   type        = string

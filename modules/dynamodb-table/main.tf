@@ -10,7 +10,7 @@ locals {
   capacity_wcu = local.provisioned ? var.write_capacity : null
 
   # Every scalable dimension: read and write for the table and for each GSI.
-  autoscaling_targets = local.autoscaled ? merge(
+  autoscaling_targets = var.create && local.autoscaled ? merge(
     {
       for rw in ["Read", "Write"] : "table-${lower(rw)}" => {
         resource_id = "table/${var.name}"
@@ -28,27 +28,49 @@ locals {
     }
   ) : {}
 
-  # Whichever of the two table resources exists.
-  table = local.autoscaled ? aws_dynamodb_table.autoscaled[0] : aws_dynamodb_table.this[0]
+  # Every setting of the table, written once for the two resource blocks below.
+  settings = {
+    name                           = var.name
+    billing_mode                   = var.billing_mode
+    hash_key                       = var.hash_key
+    range_key                      = var.range_key
+    read_capacity                  = local.capacity_rcu
+    write_capacity                 = local.capacity_wcu
+    stream_enabled                 = var.stream_enabled
+    stream_view_type               = var.stream_enabled ? var.stream_view_type : null
+    deletion_protection_enabled    = var.deletion_protection_enabled
+    table_class                    = var.table_class
+    tags                           = var.tags
+    attributes                     = var.attributes
+    global_secondary_indexes       = [for g in var.global_secondary_indexes : merge(g, { read_capacity = local.capacity_rcu, write_capacity = local.capacity_wcu })]
+    point_in_time_recovery_enabled = var.point_in_time_recovery_enabled
+    server_side_encryption_enabled = var.server_side_encryption_enabled
+    kms_key_arn                    = var.kms_key_arn
+    ttl                            = local.ttl_enabled ? [var.ttl_attribute_name] : []
+  }
+
+  # Whichever of the two table resources exists (null when var.create is false).
+  table = local.autoscaled ? try(aws_dynamodb_table.autoscaled[0], null) : try(aws_dynamodb_table.this[0], null)
 }
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_119:Encrypted with the AWS-managed key aws/dynamodb (decision 17 and the request: "AWS managed"); var.kms_key_arn takes a customer-managed key where policy requires one.
-  count = local.autoscaled ? 0 : 1
+  count = var.create && !local.autoscaled ? 1 : 0
 
-  name                        = var.name
-  billing_mode                = var.billing_mode
-  hash_key                    = var.hash_key
-  range_key                   = var.range_key
-  read_capacity               = local.capacity_rcu
-  write_capacity              = local.capacity_wcu
-  stream_enabled              = var.stream_enabled
-  stream_view_type            = var.stream_enabled ? var.stream_view_type : null
-  deletion_protection_enabled = var.deletion_protection_enabled
-  table_class                 = var.table_class
+  name                        = local.settings.name
+  billing_mode                = local.settings.billing_mode
+  hash_key                    = local.settings.hash_key
+  range_key                   = local.settings.range_key
+  read_capacity               = local.settings.read_capacity
+  write_capacity              = local.settings.write_capacity
+  stream_enabled              = local.settings.stream_enabled
+  stream_view_type            = local.settings.stream_view_type
+  deletion_protection_enabled = local.settings.deletion_protection_enabled
+  table_class                 = local.settings.table_class
+  tags                        = local.settings.tags
 
   dynamic "attribute" {
-    for_each = var.attributes
+    for_each = local.settings.attributes
 
     content {
       name = attribute.value.name
@@ -57,7 +79,7 @@ resource "aws_dynamodb_table" "this" {
   }
 
   dynamic "global_secondary_index" {
-    for_each = var.global_secondary_indexes
+    for_each = local.settings.global_secondary_indexes
 
     content {
       name               = global_secondary_index.value.name
@@ -65,52 +87,52 @@ resource "aws_dynamodb_table" "this" {
       range_key          = global_secondary_index.value.range_key
       projection_type    = global_secondary_index.value.projection_type
       non_key_attributes = global_secondary_index.value.non_key_attributes
-      read_capacity      = local.capacity_rcu
-      write_capacity     = local.capacity_wcu
+      read_capacity      = global_secondary_index.value.read_capacity
+      write_capacity     = global_secondary_index.value.write_capacity
     }
   }
 
   point_in_time_recovery {
-    enabled = var.point_in_time_recovery_enabled
+    enabled = local.settings.point_in_time_recovery_enabled
   }
 
   server_side_encryption {
-    enabled     = var.server_side_encryption_enabled
-    kms_key_arn = var.kms_key_arn
+    enabled     = local.settings.server_side_encryption_enabled
+    kms_key_arn = local.settings.kms_key_arn
   }
 
   dynamic "ttl" {
-    for_each = local.ttl_enabled ? [var.ttl_attribute_name] : []
+    for_each = local.settings.ttl
 
     content {
       enabled        = true
       attribute_name = ttl.value
     }
   }
-
-  tags = var.tags
 }
 
-# The same table again, for PROVISIONED mode with autoscaling. Application Auto Scaling changes the capacities behind
+# The same table, for PROVISIONED mode with autoscaling. Application Auto Scaling changes the capacities behind
 # Terraform's back, so they must be in ignore_changes, and lifecycle blocks cannot be conditional: hence a second
-# resource instead of one with a toggle (the pattern terraform-aws-modules/dynamodb-table uses too). Keep the two in step.
+# resource instead of one with a toggle (the pattern terraform-aws-modules/dynamodb-table uses too). Every value
+# comes from local.settings, so the two cannot drift apart; only the block structure is repeated.
 resource "aws_dynamodb_table" "autoscaled" {
   #checkov:skip=CKV_AWS_119:Encrypted with the AWS-managed key aws/dynamodb (decision 17 and the request: "AWS managed"); var.kms_key_arn takes a customer-managed key where policy requires one.
-  count = local.autoscaled ? 1 : 0
+  count = var.create && local.autoscaled ? 1 : 0
 
-  name                        = var.name
-  billing_mode                = var.billing_mode
-  hash_key                    = var.hash_key
-  range_key                   = var.range_key
-  read_capacity               = local.capacity_rcu
-  write_capacity              = local.capacity_wcu
-  stream_enabled              = var.stream_enabled
-  stream_view_type            = var.stream_enabled ? var.stream_view_type : null
-  deletion_protection_enabled = var.deletion_protection_enabled
-  table_class                 = var.table_class
+  name                        = local.settings.name
+  billing_mode                = local.settings.billing_mode
+  hash_key                    = local.settings.hash_key
+  range_key                   = local.settings.range_key
+  read_capacity               = local.settings.read_capacity
+  write_capacity              = local.settings.write_capacity
+  stream_enabled              = local.settings.stream_enabled
+  stream_view_type            = local.settings.stream_view_type
+  deletion_protection_enabled = local.settings.deletion_protection_enabled
+  table_class                 = local.settings.table_class
+  tags                        = local.settings.tags
 
   dynamic "attribute" {
-    for_each = var.attributes
+    for_each = local.settings.attributes
 
     content {
       name = attribute.value.name
@@ -119,7 +141,7 @@ resource "aws_dynamodb_table" "autoscaled" {
   }
 
   dynamic "global_secondary_index" {
-    for_each = var.global_secondary_indexes
+    for_each = local.settings.global_secondary_indexes
 
     content {
       name               = global_secondary_index.value.name
@@ -127,30 +149,28 @@ resource "aws_dynamodb_table" "autoscaled" {
       range_key          = global_secondary_index.value.range_key
       projection_type    = global_secondary_index.value.projection_type
       non_key_attributes = global_secondary_index.value.non_key_attributes
-      read_capacity      = local.capacity_rcu
-      write_capacity     = local.capacity_wcu
+      read_capacity      = global_secondary_index.value.read_capacity
+      write_capacity     = global_secondary_index.value.write_capacity
     }
   }
 
   point_in_time_recovery {
-    enabled = var.point_in_time_recovery_enabled
+    enabled = local.settings.point_in_time_recovery_enabled
   }
 
   server_side_encryption {
-    enabled     = var.server_side_encryption_enabled
-    kms_key_arn = var.kms_key_arn
+    enabled     = local.settings.server_side_encryption_enabled
+    kms_key_arn = local.settings.kms_key_arn
   }
 
   dynamic "ttl" {
-    for_each = local.ttl_enabled ? [var.ttl_attribute_name] : []
+    for_each = local.settings.ttl
 
     content {
       enabled        = true
       attribute_name = ttl.value
     }
   }
-
-  tags = var.tags
 
   # Application Auto Scaling changes table and GSI capacity; without this every plan would reset it. The price: a
   # change to a GSI's definition in this mode must be applied with a one-off edit of this list.

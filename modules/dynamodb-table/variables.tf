@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources (false creates nothing; every output is then null)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Table name."
   type        = string

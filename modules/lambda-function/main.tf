@@ -7,6 +7,8 @@
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_158:Log groups use the CloudWatch Logs service key (decision 17: AWS-managed keys); handlers mask cardholder data before logging, and var.log_kms_key_id takes a CMK where one is required.
   #checkov:skip=CKV_AWS_338:Retentions are the request's (7 d validators/query, 30 d processor); the 7-year record of each webhook is the S3 payload, not the logs.
+  count = var.create ? 1 : 0
+
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.log_kms_key_id
@@ -19,6 +21,8 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_173:Environment variables hold only names and ARNs, never secrets (secrets come from Secrets Manager); Lambda encrypts them at rest with its AWS-managed key, and var.kms_key_arn takes a CMK if wanted.
   #checkov:skip=CKV_AWS_272:Code signing is optional (var.code_signing_config_arn): artifacts are built deterministically in CI and pinned by source_code_hash; an AWS Signer profile is an organisational choice.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is per caller (var.reserved_concurrent_executions): the processor reserves 100 as requested; reserving for every function would carve up the 1,000 account limit.
+  count = var.create ? 1 : 0
+
   function_name = var.function_name
   description   = var.description
   role          = var.role_arn
@@ -65,9 +69,9 @@ resource "aws_lambda_function" "this" {
 # Retries and maximum event age for asynchronous invocations (the processor). Failed events after the last retry go
 # to the function's dead_letter_config target.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count = var.create_async_invoke_config ? 1 : 0
+  count = var.create && var.create_async_invoke_config ? 1 : 0
 
-  function_name                = aws_lambda_function.this.function_name
+  function_name                = aws_lambda_function.this[0].function_name
   maximum_retry_attempts       = var.maximum_retry_attempts
   maximum_event_age_in_seconds = var.maximum_event_age_in_seconds
 }

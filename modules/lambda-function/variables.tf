@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources (false creates nothing; every output is then null)."
+  type        = bool
+  default     = true
+}
+
 variable "function_name" {
   description = "Name of the Lambda function; also names its log group /aws/lambda/<name>."
   type        = string

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources (false creates nothing; every output is then null)."
+  type        = bool
+  default     = true
+}
+
 variable "layer_name" {
   description = "Name of the layer (versions are numbered under it)."
   type        = string

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources (false creates nothing; every output is then null)."
+  type        = bool
+  default     = true
+}
+
 variable "bucket" {
   description = "Globally unique bucket name (3-63 lowercase letters, digits, dots and hyphens)."
   type        = string

@@ -75,7 +75,7 @@ mock_provider "aws" {
 }
 
 run "environment_file" {
-  command = plan
+  command = apply
 
   assert {
     condition = alltrue([
@@ -126,6 +126,21 @@ run "environment_file" {
   assert {
     condition     = var.environment != "local" || strcontains(module.validators["paypal"].environment_variables["PAYPAL_CERT_ALLOWED_HOSTS"], "localhost")
     error_message = "The local stack allows PayPal certificates from localhost."
+  }
+
+  # Several environments may share one account (decision 1, amended): prod keeps the request's names, the others
+  # carry their suffix everywhere (tests/tooling/test_one_account_names.py checks the three plans against each other).
+  assert {
+    condition = (
+      var.environment == "prod" ? var.name_suffix == "" && module.processor.function_name == "webhook-processor" :
+      module.processor.function_name == (var.name_suffix == "" ? "webhook-processor" : "webhook-processor-${var.name_suffix}")
+    )
+    error_message = "prod keeps the request's names; other environments apply their name_suffix."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == (var.environment == "prod" ? 1 : 0)
+    error_message = "Only prod owns the region-wide API Gateway account setting."
   }
 
   assert {

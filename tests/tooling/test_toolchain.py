@@ -44,6 +44,41 @@ def test_tofu_init_installs_aws_5x_from_the_local_mirror_only(tmp_path: Path) ->
     assert "direct" not in config, "the mirror must be the only installation method"
 
 
+def _terraform(which: str) -> str:
+    """Path of the cached Terraform build: TERRAFORM_MIN or TERRAFORM_MAX from `make env`."""
+    cache = Path(os.environ.get("WEBHOOKS_CACHE", Path.home() / ".cache" / "payment-webhooks"))
+    return os.environ.get(
+        f"TERRAFORM_{which}", str(cache / f"terraform-{PINS[f'TERRAFORM_{which}_VERSION']}" / "terraform")
+    )
+
+
+def test_terraform_builds_are_the_pinned_releases_not_dev() -> None:
+    for which in ("MIN", "MAX"):
+        out = _run(_terraform(which), "version", "-json")
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["terraform_version"] == PINS[f"TERRAFORM_{which}_VERSION"].lstrip("v")
+
+
+def test_terraform_init_installs_aws_5x_from_the_local_mirror_only(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        "terraform {\n"
+        "  required_providers {\n"
+        '    aws = { source = "hashicorp/aws", version = ">= 5.76, < 6.0" }\n'
+        "  }\n"
+        "}\n"
+    )
+    init = _run(_terraform("MIN"), "init", "-backend=false", "-input=false", "-no-color", cwd=tmp_path)
+    assert init.returncode == 0, init.stdout + init.stderr
+    selections = json.loads(_run(_terraform("MIN"), "version", "-json", cwd=tmp_path).stdout)["provider_selections"]
+    assert selections["registry.terraform.io/hashicorp/aws"] == PINS["AWS_PROVIDER_VERSION"]
+
+
+def test_terraform_docs_is_the_pinned_version() -> None:
+    out = _run("terraform-docs", "--version")
+    assert out.returncode == 0, out.stderr
+    assert PINS["TERRAFORM_DOCS_VERSION"] in out.stdout
+
+
 def test_tflint_is_the_pinned_version() -> None:
     out = _run("tflint", "--version")
     assert out.returncode == 0, out.stderr
@@ -51,10 +86,14 @@ def test_tflint_is_the_pinned_version() -> None:
 
 
 def test_make_env_puts_every_tool_on_path() -> None:
-    out = _run("bash", "-c", 'eval "$(make -s env)" && command -v tofu tflint checkov python && python --version')
+    out = _run(
+        "bash",
+        "-c",
+        'eval "$(make -s env)" && command -v tofu tflint checkov terraform-docs python && python --version',
+    )
     assert out.returncode == 0, out.stderr
     assert "Python 3.11" in out.stdout
-    for tool in ("tofu", "tflint", "checkov"):
+    for tool in ("tofu", "tflint", "checkov", "terraform-docs"):
         assert re.search(rf"/{tool}$", out.stdout, re.MULTILINE), out.stdout
 
 
@@ -70,5 +109,5 @@ def test_bootstrap_is_idempotent_and_fast_when_warm() -> None:
     out = _run(str(REPO / "devtools" / "bin" / "bootstrap"))
     assert out.returncode == 0, out.stderr
     assert "toolchain ready" in out.stdout
-    for piece in ("python venv", "opentofu", "tflint"):
+    for piece in ("python venv", "opentofu", "terraform v1.5.7", "terraform v1.8.5", "terraform-docs", "tflint"):
         assert re.search(rf"{piece}[^\n]*: cached", out.stdout), out.stdout
