@@ -36,6 +36,7 @@ from botocore.exceptions import ClientError
 
 from webhook_core.config import setting
 from webhook_core.log import get_logger
+from webhook_core.masking import mask_id
 from webhook_core.money import format_amount
 from webhook_core.providers import PROVIDERS
 from webhook_core.records import TIEBREAK_DIGITS
@@ -455,14 +456,16 @@ def build_app(
     def get_transaction(transaction_id: str) -> Response[str]:
         started = time.perf_counter()
         wanted = unquote(transaction_id)
+        # The id is caller input: traces and logs get it bounded and masked, and the 404 names no value (issue 8).
+        shown = mask_id(wanted)
         if tracer is not None:
-            tracer.put_annotation(key="transaction_id", value=wanted)
+            tracer.put_annotation(key="transaction_id", value=shown)
         events = [to_api_item(item) for item in store_for(stage_variables()).events(wanted)]
         if not events:
-            done("get_transaction", 404, started, transaction_id=wanted)
-            return _json_response(404, {"message": f"transaction {wanted!r} not found"})
+            done("get_transaction", 404, started, transaction_id=shown)
+            return _json_response(404, {"message": "transaction not found"})
         latest = events[0]
-        done("get_transaction", 200, started, transaction_id=wanted, provider=latest.get("provider"), count=len(events))
+        done("get_transaction", 200, started, transaction_id=shown, provider=latest.get("provider"), count=len(events))
         return _json_response(
             200,
             {"transaction_id": wanted, "provider": latest.get("provider"), "latest": latest, "events": events},

@@ -123,7 +123,13 @@ def test_amounts_are_strings_and_timestamps_exact_numbers_in_the_raw_body(api: A
 def test_unknown_transaction_is_404(api: Any, seeded: dict[str, Any]) -> None:
     status, body = get(api, "/api/v1/transactions/pi_does_not_exist")
     assert status == 404
-    assert body == {"message": "transaction 'pi_does_not_exist' not found"}
+    assert body == {"message": "transaction not found"}
+
+
+def test_a_card_number_as_transaction_id_is_not_echoed(api: Any, seeded: dict[str, Any]) -> None:
+    status, body = get(api, "/api/v1/transactions/4111111111111111")
+    assert status == 404
+    assert "4111" not in json.dumps(body)
 
 
 def test_unknown_route_is_404(api: Any) -> None:
