@@ -566,12 +566,12 @@ run "iam_least_privilege" {
       for st in data.aws_iam_policy_document.processor.statement : st.sid => [toset(st.actions), toset(st.resources)]
       } == {
       WriteOwnLogs          = [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/webhook-processor:*"])]
-      WriteTransactions     = [toset(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]), toset([module.transactions_table.table_arn])]
+      WriteTransactions     = [toset(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]), toset([module.transactions_table.table_arn])]
       StoreProcessedLogs    = [toset(["s3:PutObject"]), toset(["arn:aws:s3:::mock-bucket/*"])]
       ReadLargeRawPayloads  = [toset(["s3:GetObject"]), toset(["arn:aws:s3:::mock-bucket/*"])]
       SendFailedEventsToDlq = [toset(["sqs:SendMessage"]), toset([aws_sqs_queue.dlq.arn])]
     }
-    error_message = "The processor's policy is the request's list plus reading large raw payloads, each scoped."
+    error_message = "The processor's policy is the request's list plus reading large raw payloads and deleting a failed record a replay supersedes, each scoped."
   }
 
   assert {
@@ -793,7 +793,7 @@ run "provisioned_mode_autoscales_table_and_gsis" {
 # Issue 8 (docs/security.md): sandbox trust never in prod, IPN receivers and the transmission window reach the PayPal
 # validator, and the SSE-KMS option encrypts the raw bucket with the given key and grants exactly its two uses.
 run "prod_security_options" {
-  command = plan
+  command = apply
 
   variables {
     environment                           = "prod"

@@ -117,7 +117,7 @@ variables {
 # ---------------------------------------------------------------------------------------------------------------------
 
 run "silent_loss_alarms" {
-  command = plan
+  command = apply
 
   assert {
     condition = (
@@ -216,7 +216,7 @@ run "silent_loss_alarms" {
 }
 
 run "silence_minutes_are_per_provider_and_thresholds_are_variables" {
-  command = plan
+  command = apply
 
   variables {
     provider_silence_alarm_minutes = { stripe = 15, square = 240 }
@@ -250,7 +250,7 @@ run "silence_minutes_are_per_provider_and_thresholds_are_variables" {
 }
 
 run "dev_has_no_silence_alarms" {
-  command = plan
+  command = apply
 
   variables {
     environment                    = "dev"
@@ -288,7 +288,7 @@ run "rejects_event_age_share_of_100_percent" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 run "outbox" {
-  command = plan
+  command = apply
 
   assert {
     condition = (
@@ -354,7 +354,7 @@ run "outbox" {
 }
 
 run "outbox_disabled" {
-  command = plan
+  command = apply
 
   variables {
     enable_event_bus = false

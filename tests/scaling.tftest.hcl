@@ -113,7 +113,7 @@ variables {
 }
 
 run "defaults_keep_the_request_shape" {
-  command = plan
+  command = apply
 
   assert {
     condition = (
@@ -139,7 +139,7 @@ run "defaults_keep_the_request_shape" {
 }
 
 run "sharded_index" {
-  command = plan
+  command = apply
 
   variables {
     provider_shards = 4
@@ -158,7 +158,7 @@ run "sharded_index" {
 }
 
 run "firehose_delivery" {
-  command = plan
+  command = apply
 
   variables {
     processed_log_delivery  = "firehose"
