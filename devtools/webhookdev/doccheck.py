@@ -242,6 +242,10 @@ class Repo:
     def code_text(self) -> str:
         parts = [text for _, text in self._read("*.tf")]
         parts.append((self.root / "Makefile").read_text(encoding="utf-8"))
+        # Contributor tooling configuration (e.g. pre-commit-terraform's PCT_TFPATH is documented beside it).
+        precommit = self.root / ".pre-commit-config.yaml"
+        if precommit.is_file():
+            parts.append(precommit.read_text(encoding="utf-8"))
         for top in CODE_DIRS:
             for path, text in self._read(f"{top}/**/*"):
                 own = path.relative_to(self.root).as_posix().startswith(SELF_REFERENTIAL)
@@ -268,7 +272,8 @@ class Repo:
             if not re.sub(r"\$\{[^}]*\}|[^a-z0-9]", "", name.lower()):
                 continue
             body = re.sub(r"^\$\{local\.name\}-", "", name)
-            regex = "[a-z0-9-]+".join(re.escape(part) for part in re.split(r"\$\{[^}]*\}", body))
+            # An interpolation may be empty (`name_suffix` defaults to ""), so it matches zero or more characters.
+            regex = "[a-z0-9-]*".join(re.escape(part) for part in re.split(r"\$\{[^}]*\}", body))
             patterns.append(re.compile(f"(?:[a-z0-9<>-]+-)?{regex}" if body != name else regex))
         return patterns
 
