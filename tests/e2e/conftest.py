@@ -1,8 +1,8 @@
 """One fresh local stack for the whole end-to-end session: `up` at the start, `down` at the end, always.
 
-The stack runs under `.local/e2e/` on its own ports (31670-31673: below Linux's ephemeral range, so no client socket
-can hold them), so a developer's `make up` stack is left alone. It is owned by this pytest process: if the session
-dies, the stack stops by itself within a second.
+The stack runs under `.local/e2e/` on its own ports (slot 0 of `stack_env`, 31670-31673 by default: below Linux's
+ephemeral range, so no client socket can hold them), so a developer's `make up` stack is left alone. It is owned by
+this pytest process: if the session dies, the stack stops by itself within a second.
 """
 
 from __future__ import annotations
@@ -16,15 +16,25 @@ from webhookdev.local import stack
 from webhookdev.local.client import StackClient
 from webhookdev.local.settings import repo_root
 
-# WEBHOOKDEV_E2E_PORT_BASE moves the four ports (base .. base+3), for machines that run several suites at once.
-_BASE = int(os.environ.get("WEBHOOKDEV_E2E_PORT_BASE") or 31670)
-E2E_ENV = {
-    "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e"),
-    "WEBHOOKDEV_MOTO_PORT": str(_BASE),
-    "WEBHOOKDEV_GATEWAY_PORT": str(_BASE + 1),
-    "WEBHOOKDEV_INVOKE_PORT": str(_BASE + 2),
-    "WEBHOOKDEV_PAYPAL_PORT": str(_BASE + 3),
-}
+# WEBHOOKDEV_E2E_PORT_BASE moves every e2e stack's ports, for machines that run several suites at once. Each stack
+# takes four ports from its slot: the session stack slot 0 (base .. base+3), the AWS_IAM stack slot 1, the runtime
+# fixture slot 2, the scaling stack slot 3. The default base keeps them all below Linux's ephemeral range.
+PORT_BASE = int(os.environ.get("WEBHOOKDEV_E2E_PORT_BASE") or 31670)
+
+
+def stack_env(local_dir: str, slot: int) -> dict[str, str]:
+    """The environment of one e2e stack: its state directory under .local/ and the four ports of its slot."""
+    base = PORT_BASE + 4 * slot
+    return {
+        "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / local_dir),
+        "WEBHOOKDEV_MOTO_PORT": str(base),
+        "WEBHOOKDEV_GATEWAY_PORT": str(base + 1),
+        "WEBHOOKDEV_INVOKE_PORT": str(base + 2),
+        "WEBHOOKDEV_PAYPAL_PORT": str(base + 3),
+    }
+
+
+E2E_ENV = stack_env("e2e", 0)
 
 
 @pytest.fixture(scope="session")

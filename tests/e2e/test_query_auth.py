@@ -22,20 +22,13 @@ from webhookdev.cli import main as webhookctl
 from webhookdev.cli.query import SigV4RequestAuth
 from webhookdev.local import sigv4, stack
 from webhookdev.local.client import StackClient
-from webhookdev.local.settings import repo_root
+
+from .conftest import stack_env
 
 pytestmark = pytest.mark.e2e
 
 PROVIDERS = ("stripe", "paypal", "square")
-# The four ports after the session stack's (conftest.py: WEBHOOKDEV_E2E_PORT_BASE, default 31670), so 31674-31677.
-_BASE = int(os.environ.get("WEBHOOKDEV_E2E_PORT_BASE") or 31670) + 4
-IAM_ENV = {
-    "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e-iam"),
-    "WEBHOOKDEV_MOTO_PORT": str(_BASE),
-    "WEBHOOKDEV_GATEWAY_PORT": str(_BASE + 1),
-    "WEBHOOKDEV_INVOKE_PORT": str(_BASE + 2),
-    "WEBHOOKDEV_PAYPAL_PORT": str(_BASE + 3),
-}
+IAM_ENV = stack_env("e2e-iam", 1)
 
 
 @contextmanager

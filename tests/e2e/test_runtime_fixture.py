@@ -19,16 +19,12 @@ from webhookdev.local.procs import PidFiles, pid_alive
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import Layout, repo_root
 
+from .conftest import stack_env
+
 pytestmark = pytest.mark.e2e
 
 FIXTURE = repo_root() / "tests" / "fixtures" / "local-runtime"
-ENV = {
-    "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e-fixture"),
-    "WEBHOOKDEV_MOTO_PORT": "31680",
-    "WEBHOOKDEV_GATEWAY_PORT": "31681",
-    "WEBHOOKDEV_INVOKE_PORT": "31682",
-    "WEBHOOKDEV_PAYPAL_PORT": "31683",
-}
+ENV = stack_env("e2e-fixture", 2)
 
 
 def build_artifacts(target: Path) -> None:

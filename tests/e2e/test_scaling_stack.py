@@ -18,25 +18,13 @@ from typing import Any
 import pytest
 from webhookdev.local import stack
 from webhookdev.local.client import StackClient
-from webhookdev.local.settings import repo_root
+
+from .conftest import stack_env
 
 pytestmark = pytest.mark.e2e
 
 SHARDS = 4
-# Ports as exported when this module is imported (before the main e2e fixture swaps in its own), else 31680-31683:
-# beside the main e2e stack's 31670-31673, below Linux's ephemeral range.
-SCALING_ENV = {
-    "WEBHOOKDEV_LOCAL_DIR": str(repo_root() / ".local" / "e2e-scaling"),
-    **{
-        name: os.environ.get(name, default)
-        for name, default in (
-            ("WEBHOOKDEV_MOTO_PORT", "31680"),
-            ("WEBHOOKDEV_GATEWAY_PORT", "31681"),
-            ("WEBHOOKDEV_INVOKE_PORT", "31682"),
-            ("WEBHOOKDEV_PAYPAL_PORT", "31683"),
-        )
-    },
-}
+SCALING_ENV = stack_env("e2e-scaling", 3)
 EXTRA_VARS = {"provider_shards": SHARDS, "processed_log_delivery": "firehose"}
 
 
