@@ -27,6 +27,7 @@ from webhookdev.local.procs import PidFiles, stop_pid
 from webhookdev.local.settings import DUMMY_CREDENTIALS, REGION
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+#: Lambda's limit for the init phase of an on-demand execution environment.
 INIT_TIMEOUT_S = 10.0
 
 
@@ -42,6 +43,9 @@ class Result:
     function_error: str | None = None
     duration_ms: float = 0.0
     cold_start: bool = False
+    #: The worker's CPU time for this invocation, and the wall time of its AWS SDK calls by service.Operation.
+    cpu_ms: float | None = None
+    sdk_ms: dict[str, float] | None = None
 
 
 def _error_payload(message: str, error_type: str) -> bytes:
@@ -57,6 +61,8 @@ class LocalWiring:
     max_workers: int = 2
     #: Fault rules the test harness may write (see worker.py); the hook does nothing while the file is absent.
     faults_file: str = ""
+    #: Time every AWS SDK call in the workers (``awsSdkMs`` in ``platform.report``; the bench's stage profile).
+    sdk_timing: bool = True
 
     def environment(self, spec: FunctionSpec, code_dir: Path, worker_id: str) -> dict[str, str]:
         env = dict(spec.environment)
@@ -91,6 +97,8 @@ class LocalWiring:
         )
         if self.faults_file:
             env["WEBHOOKDEV_FAULTS_FILE"] = self.faults_file
+        if self.sdk_timing:
+            env["WEBHOOKDEV_SDK_TIMING"] = "1"
         return env
 
 
@@ -155,18 +163,41 @@ class Worker:
         self.cold = True
         self.init_error: bytes | None = None
         started = time.monotonic()
-        try:
-            ready = self._lines.read(INIT_TIMEOUT_S)
-        except TimeoutError:
-            ready = None
+        ready, status = self._await_ready(spec, sink)
         if ready is None or ready.get("type") != "ready":
-            error = (ready or {}).get("error") or {
-                "errorMessage": "worker failed to start",
-                "errorType": "Runtime.ExitError",
-            }
+            if status == "timeout":
+                limit = INIT_TIMEOUT_S + float(spec.timeout_s)
+                error = {"errorMessage": f"INIT timed out after {limit:.2f} seconds", "errorType": "Sandbox.Timedout"}
+            else:
+                error = (ready or {}).get("error") or {
+                    "errorMessage": "worker failed to start",
+                    "errorType": "Runtime.ExitError",
+                }
+                status = "error"
             self.init_error = json.dumps(error).encode()
             self.stop()
-        sink.platform("initReport", functionName=spec.name, workerId=self.id, initDurationMs=monotonic_ms(started))
+        sink.platform(
+            "initReport", functionName=spec.name, workerId=self.id, initDurationMs=monotonic_ms(started), status=status
+        )
+
+    def _await_ready(self, spec: FunctionSpec, sink: LogSink) -> tuple[dict[str, Any] | None, str]:
+        """Wait for the worker's ``ready`` (or ``init_error``) message. Returns it with the init status.
+
+        Like Lambda: an init phase that outlasts INIT_TIMEOUT_S is not a function error yet. Lambda then retries the
+        init within the first invocation, bounded by the function's timeout; here the same process simply gets that
+        much longer (a cold start on a CPU-starved machine is slow, not broken, and restarting it would throw its
+        progress away). A worker that exits or reports an import error fails at once; one still silent after
+        INIT_TIMEOUT_S plus the function's timeout fails with Sandbox.Timedout, as Lambda's suppressed init does."""
+        try:
+            return self._lines.read(INIT_TIMEOUT_S), "success"
+        except TimeoutError:
+            pass
+        extra = float(spec.timeout_s)
+        sink.platform("initTimeout", functionName=spec.name, workerId=self.id, limitS=INIT_TIMEOUT_S, extraS=extra)
+        try:
+            return self._lines.read(extra), "success after init timeout"
+        except TimeoutError:
+            return None, "timeout"
 
     @property
     def pid(self) -> int:
@@ -198,9 +229,16 @@ class Worker:
             return Result(
                 _error_payload("worker exited", "Runtime.ExitError"), "Unhandled", monotonic_ms(started), cold
             )
+        duration = monotonic_ms(started)
+        cpu_ms = reply.get("cpu_ms")
+        sdk_ms = reply.get("sdk_ms")
+        profile: dict[str, Any] = {
+            "cpu_ms": float(cpu_ms) if isinstance(cpu_ms, int | float) else None,
+            "sdk_ms": dict(sdk_ms) if isinstance(sdk_ms, dict) else None,
+        }
         if reply.get("ok"):
-            return Result(str(reply["payload"]).encode(), None, monotonic_ms(started), cold)
-        return Result(json.dumps(reply.get("error")).encode(), "Unhandled", monotonic_ms(started), cold)
+            return Result(str(reply["payload"]).encode(), None, duration, cold, **profile)
+        return Result(json.dumps(reply.get("error")).encode(), "Unhandled", duration, cold, **profile)
 
     def stop(self) -> None:
         if not self.alive:
@@ -287,9 +325,20 @@ class FunctionRuntime:
                 worker.stop()
             self._cond.notify()
 
-    def invoke(self, payload: bytes, invocation_type: str, attempt: int = 1, request_id: str | None = None) -> Result:
+    def invoke(
+        self,
+        payload: bytes,
+        invocation_type: str,
+        attempt: int = 1,
+        request_id: str | None = None,
+        *,
+        queued_ms: float | None = None,
+    ) -> Result:
+        """Run one invocation on a free (or new) worker. `queued_ms`: how long an async event waited in the queue."""
         request_id = request_id or str(uuid.uuid4())
+        waited = time.monotonic()
         worker = self._acquire(wait_s=max(30.0, float(self.spec.timeout_s)))
+        waited_ms = monotonic_ms(waited)
         try:
             self.sink.platform(
                 "start",
@@ -300,6 +349,13 @@ class FunctionRuntime:
                 workerId=worker.id,
             )
             result = worker.invoke(payload, request_id, float(self.spec.timeout_s), f"Root=1-{uuid.uuid4().hex[:24]}")
+            local: dict[str, Any] = {"workerWaitMs": waited_ms}  # local-runtime extras for the stage profile
+            if queued_ms is not None:
+                local["queuedMs"] = round(queued_ms, 1)
+            if result.cpu_ms is not None:
+                local["cpuMs"] = result.cpu_ms
+            if result.sdk_ms:
+                local["awsSdkMs"] = result.sdk_ms
             self.sink.platform(
                 "report",
                 requestId=request_id,
@@ -309,6 +365,7 @@ class FunctionRuntime:
                 coldStart=result.cold_start,
                 status="error" if result.function_error else "success",
                 attempt=attempt,
+                **local,
             )
             return result
         finally:

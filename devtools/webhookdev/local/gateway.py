@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +79,16 @@ class Trace:
     validation: str = "skipped"
     integration: str | None = None
     error: str | None = None
+    #: Milliseconds per pipeline stage (the access log's ``stageMs``; the bench's per-stage profile).
+    stage_ms: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_ms[stage] = round((time.perf_counter() - started) * 1000, 2)
 
 
 class Gateway:
@@ -106,16 +118,19 @@ class Gateway:
         if route is None:
             raise Rejected(MISSING_TOKEN, "no such stage, resource or method")
         trace.resource_path = route.method.resource_path
-        caller = self._verify_iam(api, route, request, trace)
-        grant = self._authorize(api, route, request, trace)
-        key = self._api_key(api, request, grant)
-        if route.method.api_key_required and key is None:
-            raise Rejected(FORBIDDEN, "no enabled API key in a usage plan of this stage")
-        trace.api_key_id = key.id if key else None
-        if not self._within_limits(api, route.method, key):
-            raise Rejected(TOO_MANY, "throttled")
-        self._validate(api, route.method, request, trace)
-        return self._integrate(api, route, request, grant=grant, key=key, caller=caller, trace=trace)
+        with trace.timed("auth"):
+            caller = self._verify_iam(api, route, request, trace)
+            grant = self._authorize(api, route, request, trace)
+            key = self._api_key(api, request, grant)
+            if route.method.api_key_required and key is None:
+                raise Rejected(FORBIDDEN, "no enabled API key in a usage plan of this stage")
+            trace.api_key_id = key.id if key else None
+            if not self._within_limits(api, route.method, key):
+                raise Rejected(TOO_MANY, "throttled")
+        with trace.timed("validation"):
+            self._validate(api, route.method, request, trace)
+        with trace.timed("integration"):
+            return self._integrate(api, route, request, grant=grant, key=key, caller=caller, trace=trace)
 
     def _verify_iam(self, api: RestApi, route: Route, request: HttpRequest, trace: Trace) -> Caller | None:
         """AWS_IAM methods: a valid SigV4 signature with the local credentials, else API Gateway's 403."""
@@ -358,6 +373,7 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                     "integration": trace.integration,
                     "error": trace.error,
                     "latencyMs": round((time.monotonic() - started) * 1000, 1),
+                    "stageMs": trace.stage_ms,
                 }
             )
 

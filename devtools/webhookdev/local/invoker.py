@@ -68,6 +68,8 @@ class Invoker:
         invocation_type: str = "RequestResponse",
         attempt: int = 1,
         request_id: str | None = None,
+        *,
+        queued_ms: float | None = None,
     ) -> Result:
         """Run `function` now. Raises FunctionNotFound, FunctionNotRunnable or Throttled."""
         state = self.registry.function(function)
@@ -75,7 +77,7 @@ class Invoker:
             raise FunctionNotFound(function)
         if state.runtime is None:
             raise FunctionNotRunnable(state.error or "not runnable")
-        return state.runtime.invoke(payload, invocation_type, attempt, request_id)
+        return state.runtime.invoke(payload, invocation_type, attempt, request_id, queued_ms=queued_ms)
 
     # ---- asynchronous -------------------------------------------------------------------------------------------
 
@@ -120,7 +122,10 @@ class Invoker:
             error = {"errorType": "EventAgeExceeded", "errorMessage": "event older than MaximumEventAgeInSeconds"}
         else:
             try:
-                result = self.invoke(item.function, item.payload, "Event", item.attempt, item.request_id)
+                queued_ms = (time.monotonic() - item.due) * 1000  # since it was due: retry delays are not waiting
+                result = self.invoke(
+                    item.function, item.payload, "Event", item.attempt, item.request_id, queued_ms=queued_ms
+                )
             except Throttled:
                 # Throttles are retried by Lambda without consuming an attempt.
                 self._requeue(item, item.attempt, delay=1.0)

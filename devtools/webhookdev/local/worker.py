@@ -127,6 +127,43 @@ def _install_fault_hook(path: str) -> None:
         boto3.DEFAULT_SESSION.events.register("before-call.*.*", before_call)
 
 
+class _SdkTimer:
+    """Wall time of every AWS SDK call the function makes, per ``service.Operation``, for the local runtime's
+    per-stage profile (``platform.report`` carries it as ``awsSdkMs``). From botocore's ``before-call`` to
+    ``after-call`` (or ``after-call-error``): serialization, signing, the round trip to moto, retries and parsing."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, float] = {}
+
+    def install(self) -> None:
+        try:
+            import boto3  # noqa: PLC0415 - from the function's sys.path, as the handler will import it
+        except ImportError:  # a function without the SDK has nothing to time
+            return
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        if boto3.DEFAULT_SESSION is None:
+            return
+        events = boto3.DEFAULT_SESSION.events  # clients the handler creates copy the session's event hooks
+        events.register("before-call.*.*", self._before)
+        events.register("after-call.*.*", self._after)
+        events.register("after-call-error.*.*", self._after)
+
+    def _before(self, model: Any, context: dict[str, Any], **_: Any) -> None:
+        context["_local_sdk_started"] = time.perf_counter()
+        context["_local_sdk_name"] = f"{model.service_model.endpoint_prefix}.{model.name}"
+
+    def _after(self, context: dict[str, Any], **_: Any) -> None:
+        started = context.pop("_local_sdk_started", None)
+        if started is not None:
+            name = str(context.pop("_local_sdk_name", "?"))
+            self.calls[name] = self.calls.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+    def take(self) -> dict[str, float]:
+        calls, self.calls = self.calls, {}
+        return {name: round(ms, 2) for name, ms in calls.items()}
+
+
 def _exit_with_parent() -> None:
     """End with the runtime that started us. Its exit also closes our request pipe, which ends the loop in main();
     this covers a handler that is still running then. (PR_SET_PDEATHSIG would fire when the runtime *thread* that
@@ -159,9 +196,12 @@ def main() -> int:
 
     module_name, _, function_name = args.handler.rpartition(".")
     started = time.monotonic()
+    timer = _SdkTimer()
     try:
         if faults := os.environ.pop("WEBHOOKDEV_FAULTS_FILE", ""):
             _install_fault_hook(faults)
+        if os.environ.pop("WEBHOOKDEV_SDK_TIMING", "") == "1":
+            timer.install()
         handler = getattr(importlib.import_module(module_name), function_name)
     except Exception as exc:  # the Lambda runtime reports import failures as Runtime.ImportModuleError
         traceback.print_exc()
@@ -172,19 +212,23 @@ def main() -> int:
     for line in requests:
         request = json.loads(line)
         os.environ["_X_AMZN_TRACE_ID"] = str(request.get("trace_id", ""))
+        cpu_started = time.process_time()
+        reply: dict[str, Any]
         try:
             response = handler(json.loads(request["payload"]), LambdaContext(request))
             try:
-                payload = json.dumps(response)
+                reply = {"type": "result", "ok": True, "payload": json.dumps(response)}
             except (TypeError, ValueError) as exc:
-                _send(results, {"type": "result", "ok": False, "error": _error(exc, "Runtime.MarshalError")})
-                continue
-            _send(results, {"type": "result", "ok": True, "payload": payload})
+                reply = {"type": "result", "ok": False, "error": _error(exc, "Runtime.MarshalError")}
         except Exception as exc:  # an unhandled function error, reported like the Lambda runtime does
             error = _error(exc)
             error["requestId"] = str(request["request_id"])
             print(json.dumps({"level": "ERROR", "message": "Unhandled function error", **error}), flush=True)
-            _send(results, {"type": "result", "ok": False, "error": error})
+            reply = {"type": "result", "ok": False, "error": error}
+        # What this invocation cost the worker: its CPU time, and the wall time of each AWS SDK call (profile).
+        reply["cpu_ms"] = round((time.process_time() - cpu_started) * 1000, 2)
+        reply["sdk_ms"] = timer.take()
+        _send(results, reply)
     return 0
 
 

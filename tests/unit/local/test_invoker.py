@@ -24,7 +24,15 @@ class FakeRuntime:
         self.failures = failures
         self.attempts: list[int] = []
 
-    def invoke(self, payload: bytes, invocation_type: str, attempt: int, request_id: str | None) -> Result:
+    def invoke(
+        self,
+        payload: bytes,
+        invocation_type: str,
+        attempt: int,
+        request_id: str | None,
+        *,
+        queued_ms: float | None = None,
+    ) -> Result:
         self.attempts.append(attempt)
         if len(self.attempts) <= self.failures:
             return Result(b'{"errorMessage": "nope", "errorType": "ValueError"}', "Unhandled")
