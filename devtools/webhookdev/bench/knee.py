@@ -36,6 +36,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (``/proc/stat``: everything but idle and iowait)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLOCK_TICKS
+
+
 def _name(pid: int) -> str:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -105,9 +114,24 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _role(function: str) -> str:
+    """Stage names group the three validators (one implementation, decision 7) and strip the name suffix."""
+    for role in ("webhook-validator", "webhook-processor", "webhook-outbox", "webhook-api-authorizer"):
+        if role in function:
+            return {"webhook-validator": "validator", "webhook-processor": "processor"}.get(role, role)
+    return function
+
+
 def stage_latencies(layout: Layout, start: float, end: float) -> dict[str, dict[str, float]]:
-    """Per request stage, from the stack's own logs in [start, end]: the gateway's total (access log ``latencyMs``,
-    which includes waiting for a free worker), each function's handler duration (``platform.report``)."""
+    """Per request stage, from the stack's own logs in [start, end].
+
+    * the gateway (access log): its total (``latencyMs``), and per pipeline stage (``stageMs``): ``auth`` (SigV4 or
+      the cached authorizer, API key, throttles), ``validation`` (the deployed JSON Schema), ``integration`` (the
+      synchronous validator invocation, including the wait for a free worker);
+    * each function role (``platform.report``): the time an async event waited in the runtime's queue after it was
+      due, the wait for a free (or cold-starting) worker, the handler's duration, its CPU time, and the wall time of
+      each AWS SDK call (``s3.PutObject`` is the raw store, ``lambda.Invoke`` the async invoke of the processor,
+      ``dynamodb.*`` the record, ``firehose.*``/``s3.*`` in the processor the processed log)."""
 
     def within(stamp: str) -> bool:
         try:
@@ -117,17 +141,55 @@ def stage_latencies(layout: Layout, start: float, end: float) -> dict[str, dict[
         return start - 1 <= moment <= end + 1
 
     stages: dict[str, list[float]] = {}
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            stages.setdefault(name, []).append(float(value))
+
     for entry in _lines(layout.logs_dir / "api-gateway.log"):
-        if within(str(entry.get("requestTime", ""))) and isinstance(entry.get("latencyMs"), int | float):
-            stages.setdefault("gateway total", []).append(float(entry["latencyMs"]))
+        if within(str(entry.get("requestTime", ""))):
+            add("gateway total", entry.get("latencyMs"))
+            for stage, ms in (entry.get("stageMs") or {}).items():
+                add(f"gateway {stage}", ms)
     for path in sorted(layout.logs_dir.glob("*.log")):
         for entry in _lines(path):
             record = entry.get("record") or {}
-            if entry.get("type") == "platform.report" and within(str(entry.get("time", ""))):
-                stages.setdefault(f"handler {record.get('functionName', path.stem)}", []).append(
-                    float(record.get("durationMs", 0.0))
-                )
+            if entry.get("type") != "platform.report" or not within(str(entry.get("time", ""))):
+                continue
+            role = _role(str(record.get("functionName", path.stem)))
+            add(f"{role} queued", record.get("queuedMs"))
+            add(f"{role} worker wait", record.get("workerWaitMs"))
+            add(f"{role} handler", record.get("durationMs"))
+            add(f"{role} CPU", record.get("cpuMs"))
+            for call, ms in (record.get("awsSdkMs") or {}).items():
+                add(f"{role} {call}", ms)
     return {name: _percentiles(values) for name, values in sorted(stages.items())}
+
+
+STACK_ROLES = ("moto", "runtime")  # one Python process each: the GIL caps them at one core
+
+
+def bottleneck(cpu: dict[str, float], achieved: float, cpus: int) -> dict[str, Any]:
+    """Which process saturates, from CPU in cores per process during a step.
+
+    ``cpu_ms_per_webhook``: each process's CPU per answered webhook; ``max_per_s``: the rate at which that process
+    alone would fill its ceiling (one core for moto and the runtime, which are single Python processes; the
+    machine's cores for everything together). The smallest ceiling is the bound."""
+    if achieved <= 0:
+        return {}
+    per_webhook = {role: round(cores / achieved * 1000, 2) for role, cores in cpu.items() if cores > 0}
+    total_ms = sum(per_webhook.values())
+    ceilings = {f"{role} (1 core)": round(1000 / per_webhook[role], 1) for role in STACK_ROLES if per_webhook.get(role)}
+    if total_ms:
+        ceilings[f"all processes ({cpus} cores)"] = round(cpus * 1000 / total_ms, 1)
+    limit = min(ceilings, key=lambda k: ceilings[k]) if ceilings else None
+    return {
+        "cpu_ms_per_webhook": dict(sorted(per_webhook.items(), key=lambda kv: -kv[1])),
+        "cpu_ms_per_webhook_total": round(total_ms, 2),
+        "max_per_s_by_ceiling": ceilings,
+        "bound_by": limit,
+        "stack_cores_busy": round(sum(cpu.values()), 2),
+    }
 
 
 def _snapshot(pids: dict[int, str]) -> dict[int, float]:
@@ -138,12 +200,14 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
     """One constant-rate run with the stack's CPU per role."""
     pids = stack_processes(layout)
     before = _snapshot(pids)
+    machine_before = _machine_busy_seconds()
     started = time.monotonic()
     wall_start = time.time()
     args = load.build_parser().parse_args(["--rate", f"{rate:g}", "--duration", f"{seconds:g}"])
     report = load.run_load(args)
     wall = time.monotonic() - started
     after = _snapshot(stack_processes(layout) | pids)
+    machine_cores = (_machine_busy_seconds() - machine_before) / wall
     by_role: dict[str, float] = {}
     for pid, role in pids.items():
         key = role
@@ -151,6 +215,8 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
     cpu = {role: round(seconds_used / wall, 3) for role, seconds_used in sorted(by_role.items())}
     time.sleep(2)  # let the log pumps flush
     cpu["generator (vegeta + signer)"] = report["generator_cpu"]["share_of_one_core"]
+    # Whatever else ran on the machine meanwhile (other users of a shared machine): what the stack could not use.
+    other = round(max(0.0, machine_cores - sum(cpu.values())), 3)
     p99 = report.get("latency_from_schedule_ms", {}).get("p99", float("inf"))
     holds = report["ok"] == report["requests"] > 0 and report["achieved_per_s"] >= 0.95 * rate and p99 < P99_GOAL_MS
     return {
@@ -161,6 +227,9 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
         "latency_ms": report.get("latency_ms", {}),
         "latency_from_schedule_ms": report.get("latency_from_schedule_ms", {}),
         "cpu_cores_by_process": cpu,
+        "profile": bottleneck(cpu, report["ok"] / wall, os.cpu_count() or 1),
+        "machine_load_average_1m": round(os.getloadavg()[0], 2),
+        "other_processes_cores": other,
         "stage_latency_ms": stage_latencies(layout, wall_start, wall_start + wall),
         "holds": holds,
     }
