@@ -349,13 +349,17 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
             except Exception as error:  # a runtime bug must not kill the server: answer 500 and log it
                 trace.error = repr(error)
                 response = json_response(500, {"message": "Internal server error"})
-            self.send_response(response.status)
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.send_header("x-amzn-RequestId", request_id)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.send_response(response.status)
+                for name, value in response.headers:
+                    self.send_header(name, value)
+                self.send_header("x-amzn-RequestId", request_id)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout): log it, no traceback
+                trace.error = trace.error or "client closed the connection before the response"
+                self.close_connection = True
             gateway.access_log.write(
                 {
                     "requestId": request_id,

@@ -25,6 +25,13 @@ RETRY_DELAYS_S = (1.0, 2.0)
 MAX_QUEUED_EVENTS = 10_000
 
 
+def dispatch_threads(max_workers_per_function: int) -> int:
+    """Async dispatch threads for a worker cap: a thread is busy for a whole invocation, so fewer threads than the
+    async functions' workers would leave workers idle while events wait (the processor, then any other async
+    target). Two functions' worth: threads waiting for a busy function's worker cost no CPU."""
+    return max(3, 2 * max_workers_per_function)
+
+
 class FunctionNotFound(LookupError):
     pass
 

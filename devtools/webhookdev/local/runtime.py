@@ -18,7 +18,7 @@ from pathlib import Path
 from webhookdev.local import gateway, invoke_api
 from webhookdev.local.artifacts import ArtifactIndex
 from webhookdev.local.functions import LocalWiring
-from webhookdev.local.invoker import Invoker
+from webhookdev.local.invoker import Invoker, dispatch_threads
 from webhookdev.local.logsink import LogSink
 from webhookdev.local.procs import PidFiles, die_with_parent
 from webhookdev.local.registry import Registry, Target, aws_client
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(Exception):  # moto may still be empty; the refresher keeps trying
         registry.refresh()
     registry.run_refresher()
-    invoker = Invoker(registry, ports.moto_url)
+    invoker = Invoker(registry, ports.moto_url, workers=dispatch_threads(max_workers))
     streams = StreamPoller(
         lambda_client=aws_client("lambda", ports.moto_url),
         streams_client=aws_client("dynamodbstreams", ports.moto_url),

@@ -17,6 +17,7 @@ import pytest
 from webhookdev.local import functions
 from webhookdev.local.functions import FunctionRuntime, LocalWiring
 from webhookdev.local.gateway import Gateway, Trace
+from webhookdev.local.invoker import dispatch_threads
 from webhookdev.local.logsink import LogSink
 from webhookdev.local.procs import PidFiles
 
@@ -70,7 +71,8 @@ def test_an_init_that_never_finishes_still_fails_after_the_init_limit_plus_the_f
     tmp_path: Path, runtimes: list[FunctionRuntime], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(functions, "INIT_TIMEOUT_S", 0.3)
-    runtime = _runtime(tmp_path, "import time\ntime.sleep(60)\ndef handler(event, context):\n    return 1\n", timeout_s=1)
+    hangs = "import time\ntime.sleep(60)\ndef handler(event, context):\n    return 1\n"
+    runtime = _runtime(tmp_path, hangs, timeout_s=1)
     runtimes.append(runtime)
 
     started = time.monotonic()
@@ -149,8 +151,10 @@ def test_each_invocation_reports_its_cpu_time_and_the_wall_time_of_each_sdk_call
     result = runtime.invoke(b"{}", "Event", queued_ms=12.5)
 
     assert result.function_error is None, result.payload
-    assert result.cpu_ms is not None and result.cpu_ms > 0
-    assert result.sdk_ms is not None and set(result.sdk_ms) == {"s3.PutObject"}
+    assert result.cpu_ms is not None
+    assert result.cpu_ms > 0
+    assert result.sdk_ms is not None
+    assert set(result.sdk_ms) == {"s3.PutObject"}
     assert 0 < result.sdk_ms["s3.PutObject"] < result.duration_ms
     (report,) = _platform(tmp_path, "report")
     assert report["awsSdkMs"] == result.sdk_ms
@@ -169,3 +173,10 @@ def test_the_gateway_times_each_stage_of_its_pipeline(tmp_path: Path) -> None:
     assert response.status == 200
     assert set(trace.stage_ms) == {"auth", "validation", "integration"}
     assert all(ms >= 0 for ms in trace.stage_ms.values())
+
+
+@pytest.mark.parametrize("cap", [1, 2, 4, 8, 32])
+def test_async_dispatch_keeps_every_worker_of_an_async_function_busy_beside_another(cap: int) -> None:
+    # The runtime used 3 dispatch threads whatever the cap: at most 3 processor invocations ran at once, so with
+    # WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION above 3 the async queue grew while processor workers sat idle.
+    assert dispatch_threads(cap) >= 2 * cap
