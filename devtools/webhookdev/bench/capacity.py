@@ -348,7 +348,11 @@ def alternatives(
             "processed objects appear after the buffer interval, not at once; DynamoDB stays the system of record",
             delivery="firehose",
         ),
-        delta("one object per event (today's default) for comparison", "nothing", delivery="object_per_event"),
+        delta(
+            "one object per event (the variable's default) for comparison",
+            "nothing: each processed object appears at once under the request's per-event path",
+            delivery="object_per_event",
+        ),
         delta(
             "DynamoDB records kept 1 year (processor RECORD_TTL_DAYS=365) instead of 7",
             "the query API answers only the last year; older transactions stay in both S3 buckets (7 years) and "
