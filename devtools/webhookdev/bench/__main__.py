@@ -1,6 +1,6 @@
 """`make bench`: every figure in one run, one table, one machine-readable file.
 
-    python -m webhookdev.bench [--runs 10] [--events 400] [--knee] [--only coldstart,hotpath,sizes,generator,knee]
+    python -m webhookdev.bench [--runs 10] [--events 400] [--knee] [--only coldstart,hotpath,sizes,generator,tools,knee]
 
 Writes ``docs/figures/bench.json`` (sections not run keep their previous figures, marked with their own date) and
 regenerates ``docs/performance.md`` from it and from the capacity model. The sections:
@@ -9,6 +9,7 @@ regenerates ``docs/performance.md`` from it and from the capacity model. The sec
 * hot-path CPU per event through the real handlers (:mod:`webhookdev.bench.hotpath`);
 * artifact sizes (:mod:`webhookdev.bench.sizes`);
 * the load generator's own CPU at 167/s (:mod:`webhookdev.bench.generator`);
+* the load tools compared on their own CPU at 167/s, vegeta and locust (:mod:`webhookdev.bench.tools`);
 * the local stack's knee, only with ``--knee`` and a running stack (:mod:`webhookdev.bench.knee`).
 """
 
@@ -21,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from webhookdev.bench import coldstart, docs, generator, hotpath, knee, sizes
+from webhookdev.bench import coldstart, docs, generator, hotpath, knee, sizes, tools
 
 REPO = Path(__file__).resolve().parents[3]
 FIGURES = REPO / "docs" / "figures" / "bench.json"
-SECTIONS = ("coldstart", "hotpath", "sizes", "generator", "knee")
+SECTIONS = ("coldstart", "hotpath", "sizes", "generator", "tools", "knee")
 
 
 def _stamp(section: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +56,9 @@ def run(sections: list[str], args: argparse.Namespace) -> dict[str, Any]:
         elif name == "generator":
             result = generator.measure(167.0, args.generator_seconds)
             print(generator.render(result), flush=True)
+        elif name == "tools":
+            result = tools.measure(167.0, args.tools_seconds)
+            print(tools.render(result), flush=True)
         else:
             result = knee.ladder([float(r) for r in args.rates.split(",")], min(60.0, args.step))
             print(knee.render(result), flush=True)
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="cold start: fresh processes per variant")
     parser.add_argument("--events", type=int, default=400, help="hot path: measured invocations per function")
     parser.add_argument("--generator-seconds", type=float, default=20.0, help="generator CPU run length")
+    parser.add_argument("--tools-seconds", type=float, default=30.0, help="load tools comparison run length")
     parser.add_argument("--rates", default="25,50,100,167", help="knee: rates per second")
     parser.add_argument("--step", type=float, default=20.0, help="knee: seconds per step (max 60)")
     args = parser.parse_args(argv)

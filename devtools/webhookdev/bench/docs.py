@@ -75,14 +75,45 @@ def summary_table(bench: dict[str, Any]) -> str:
             f"(previous generator {p['share_of_one_core']:.1%}) | small share of one core | "
             f"{_verdict(v['share_of_one_core'] <= 0.25)} | `python -m webhookdev.bench.generator` |"
         )
+    tools = bench.get("tools", {})
+    if tools:
+        shares = ", ".join(f"{n} {t['share_of_one_core']:.1%}" for n, t in tools["tools"].items())
+        rows.append(
+            f"| load tools' own CPU at {tools['rate_per_s']:g}/s (pre-signed) | {shares} of a core | "
+            f"small share of one core | {_verdict(tools['tools']['vegeta']['share_of_one_core'] <= 0.25)} (vegeta) "
+            "| `python -m webhookdev.bench.tools` |"
+        )
     knee_section = bench.get("knee", {})
     if knee_section:
+        bound = _bound(knee_section)
         rows.append(
-            f"| local stack knee | {knee_section['knee_per_minute']:,}/min | 10,000/min, p99 < 1 s | "
+            f"| local stack knee | {knee_section['knee_per_minute']:,}/min"
+            + (f"; bounded by the profile: {bound}" if bound else "")
+            + " | 10,000/min, p99 < 1 s | "
             f"{_verdict(knee_section['knee_per_minute'] >= 10000)} "
             "| `python -m webhookdev.bench.knee` (needs `make up`) |"
         )
     return "\n".join(rows)
+
+
+def _knee_step(section: dict[str, Any]) -> dict[str, Any] | None:
+    """The highest step that held (the knee), else the first step."""
+    steps = [s for s in section.get("steps", []) if s.get("profile")]
+    held = [s for s in steps if s.get("holds")]
+    return held[-1] if held else (steps[0] if steps else None)
+
+
+def _bound(section: dict[str, Any]) -> str:
+    step = _knee_step(section)
+    if step is None:
+        return ""
+    profile = step["profile"]
+    ceilings = profile["max_per_s_by_ceiling"]
+    limit = profile["bound_by"]
+    return (
+        f"{profile['cpu_ms_per_webhook_total']:.1f} ms CPU per webhook, so {limit} allow at most "
+        f"{ceilings[limit] * 60:,.0f}/min"
+    )
 
 
 def _machine_note(bench: dict[str, Any]) -> str:
@@ -190,7 +221,71 @@ def _knee(bench: dict[str, Any]) -> list[str]:
             f"| {s['offered_per_s']:g}/s | {s['achieved_per_s']:.1f}/s | {s['ok']}/{s['requests']} "
             f"| {sched.get('p50', 0):.0f} / {sched.get('p99', 0):.0f} ms | {cpu} | {stages or '—'} |"
         )
+    return [*lines, "", *_profile(section)]
+
+
+def _profile(section: dict[str, Any]) -> list[str]:
+    """Where the time goes at the knee: CPU per webhook per process, the ceilings, and the per-stage latencies."""
+    step = _knee_step(section)
+    if step is None:
+        return []
+    profile = step["profile"]
+    cores = step["cpu_cores_by_process"]
+    lines = [
+        f"### Where the time goes (profile at {step['offered_per_s']:g}/s)",
+        "",
+        f"CPU per answered webhook, from `/proc/<pid>/stat` before and after the step (the stack's processes used "
+        f"{profile['stack_cores_busy']:.2f} cores; other processes on the machine "
+        f"{step.get('other_processes_cores', 0):.2f}; load average {step.get('machine_load_average_1m', '?')}):",
+        "",
+        "| process | cores | CPU per webhook |",
+        "|---|---|---|",
+    ]
+    for role, ms in profile["cpu_ms_per_webhook"].items():
+        lines.append(f"| {role} | {cores.get(role, 0):.3f} | {ms:.2f} ms |")
+    lines.append(f"| **all** | {profile['stack_cores_busy']:.3f} | **{profile['cpu_ms_per_webhook_total']:.2f} ms** |")
+    ceilings = "; ".join(f"{name} {rate:,.0f}/s ({rate * 60:,.0f}/min)" for name, rate in
+                         profile["max_per_s_by_ceiling"].items())  # fmt: skip
+    lines += [
+        "",
+        f"Ceilings (the rate at which each would be 100% busy; moto and the runtime are single Python processes, "
+        f"so the GIL holds each to one core): {ceilings}. **Bound: {profile['bound_by']}.** 10,000/min (167/s) "
+        f"needs {profile['cpu_ms_per_webhook_total'] * 167 / 1000:.1f} cores at this CPU per webhook.",
+        "",
+        "Per request stage (ms; the gateway's `stageMs` in its access log, the functions' `platform.report`: handler "
+        "duration, its CPU, the async queue and worker waits, and each AWS SDK call's wall time):",
+        "",
+        "| stage | p50 | p99 | n |",
+        "|---|---|---|---|",
+    ]
+    for name, row in step["stage_latency_ms"].items():
+        lines.append(f"| {name} | {row.get('p50', 0):,.1f} | {row.get('p99', 0):,.1f} | {row.get('n', 0)} |")
     return [*lines, ""]
+
+
+def _tools(bench: dict[str, Any]) -> list[str]:
+    section = bench.get("tools")
+    if not section:
+        return []
+    lines = [
+        "## Load tool choice",
+        "",
+        f"Each tool replays the same pre-signed requests (the default local mix) at {section['rate_per_s']:g}/s for "
+        f"{section['duration_s']:g} s against the same trivial sink, so the figure is the tool's own cost "
+        "(`python -m webhookdev.bench.tools`). Signing on the fly adds our signer (the generator section).",
+        "",
+        "| tool | version | share of one core | CPU per request | answered | achieved | p99 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in section["tools"].items():
+        p99 = f"{row['p99_ms']:,.0f} ms" if row.get("p99_ms") is not None else "—"
+        lines.append(
+            f"| {name} | {row['version']} | {row['share_of_one_core']:.1%} | {row['cpu_ms_per_request']:.3f} ms "
+            f"| {row['ok']}/{row['requests']} | {row['achieved_per_s']:.1f}/s | {p99} |"
+        )
+    skipped = "; ".join(f"{k}: {v}" for k, v in section.get("not_measured", {}).items())
+    lines += ["", f"Cheapest: **{section['cheapest']}**." + (f" Not measured: {skipped}." if skipped else ""), ""]
+    return lines
 
 
 def _sizes(bench: dict[str, Any]) -> list[str]:
@@ -307,7 +402,8 @@ def render(bench: dict[str, Any], capacity: dict[str, Any]) -> str:
     ]
     if bench:
         parts += [summary_table(bench), "", _machine_note(bench), ""]
-        parts += _coldstart(bench) + _hotpath(bench) + _sizes(bench) + _generator(bench) + _knee(bench)
+        parts += _coldstart(bench) + _hotpath(bench) + _sizes(bench) + _generator(bench) + _tools(bench)
+        parts += _knee(bench)
     parts += _capacity(capacity)
     parts.append(STATIC)
     return "\n".join(parts).rstrip() + "\n"
