@@ -13,6 +13,7 @@ be shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -20,9 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from webhookdev.bench import load
 from webhookdev.loadtest import percentile
-from webhookdev.local.settings import Layout
+from webhookdev.local.settings import Layout, Ports
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 P99_GOAL_MS = 1000.0
@@ -214,6 +217,10 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
         by_role[key] = by_role.get(key, 0.0) + max(0.0, after.get(pid, 0.0) - before.get(pid, 0.0))
     cpu = {role: round(seconds_used / wall, 3) for role, seconds_used in sorted(by_role.items())}
     time.sleep(2)  # let the log pumps flush
+    try:  # async events still queued when the step ends: the processor's backlog (event age grows with it)
+        pending = requests.get(f"{Ports.from_env().invoke_url}/_local/status", timeout=30).json().get("async_pending")
+    except (requests.RequestException, ValueError):
+        pending = None
     cpu["generator (vegeta + signer)"] = report["generator_cpu"]["share_of_one_core"]
     # Whatever else ran on the machine meanwhile (other users of a shared machine): what the stack could not use.
     other = round(max(0.0, machine_cores - sum(cpu.values())), 3)
@@ -230,6 +237,7 @@ def step(rate: float, seconds: float, layout: Layout) -> dict[str, Any]:
         "profile": bottleneck(cpu, report["ok"] / wall, os.cpu_count() or 1),
         "machine_load_average_1m": round(os.getloadavg()[0], 2),
         "other_processes_cores": other,
+        "async_pending_after": pending,
         "stage_latency_ms": stage_latencies(layout, wall_start, wall_start + wall),
         "holds": holds,
     }
@@ -240,7 +248,11 @@ def ladder(rates: list[float], seconds: float, pause: float = 5.0) -> dict[str, 
     layout = Layout.default()
     if not layout.stack_json.is_file():
         raise SystemExit("no local stack: run `make up` first (with your WEBHOOKDEV_*_PORT variables)")
-    # Unmeasured warm-up: start every function's workers (a cold worker on a busy machine can take seconds).
+    # Unmeasured warm-up: start every function's workers up to the cap (a cold worker on a busy machine can take
+    # seconds, and a step that starts workers measures cold starts), then a short run at 10/s.
+    ports = Ports.from_env()
+    with contextlib.suppress(requests.RequestException):
+        requests.post(f"{ports.invoke_url}/_local/prewarm", timeout=600)
     step(10.0, 10.0, layout)
     time.sleep(pause)
     steps = []

@@ -314,6 +314,33 @@ class FunctionRuntime:
         self.pids.write(f"workers/{worker.id}", worker.pid)
         return worker
 
+    def prewarm(self, count: int) -> int:
+        """Start idle workers, one after another, until `count` exist (at most the cap). Returns how many started.
+
+        Lambda's provisioned concurrency, for a benchmark that must measure warm invocations and not cold starts.
+        A worker that fails to start is dropped (the next invocation reports the failure as usual)."""
+        started = 0
+        while True:
+            with self._cond:
+                if self._retired or len(self._all) + self._starting >= min(count, self.worker_cap):
+                    return started
+                self._starting += 1
+            try:
+                worker = Worker(self.spec, self.code_dir, self.layer_dirs, self.wiring, self.sink)
+            finally:
+                with self._cond:
+                    self._starting -= 1
+            if worker.init_error is not None:
+                worker.stop()
+                return started
+            worker.cold = False  # initialised ahead of demand: its first invocation is not a cold start
+            with self._cond:
+                self._all.add(worker)
+                self._idle.append(worker)
+                self._cond.notify()
+            self.pids.write(f"workers/{worker.id}", worker.pid)
+            started += 1
+
     def _release(self, worker: Worker) -> None:
         with self._cond:
             self._in_flight -= 1

@@ -2,21 +2,43 @@
 
 `POST /2015-03-31/functions/{name}/invocations` with `X-Amz-Invocation-Type` RequestResponse (default), Event (202)
 or DryRun (204). A function error is HTTP 200 with `X-Amz-Function-Error: Unhandled` and the error as payload.
-Also `GET /_local/status` and `POST /_local/refresh` for `up` and `status`.
+Also `GET /_local/status` and `POST /_local/refresh` for `up` and `status`, and `POST /_local/prewarm` (start every
+function's workers up to the cap, for benchmarks).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from webhookdev.local.functions import Throttled
+from webhookdev.local.functions import FunctionRuntime, Throttled
 from webhookdev.local.invoker import FunctionNotFound, FunctionNotRunnable, Invoker
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+
+
+def prewarm(invoker: Invoker) -> dict[str, int]:
+    """Start every function's workers up to its cap, functions in parallel (`POST /_local/prewarm`, for benchmarks)."""
+    started: dict[str, int] = {}
+    threads = []
+    for name, state in invoker.registry.snapshot.functions.items():
+        runtime = state.runtime
+        if runtime is None:
+            continue
+
+        def run(name: str = name, runtime: FunctionRuntime = runtime) -> None:
+            started[name] = runtime.prewarm(runtime.worker_cap)
+
+        threads.append(threading.Thread(target=run, name=f"prewarm-{name}", daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return dict(sorted(started.items()))
 
 
 def make_server(invoker: Invoker, host: str, port: int) -> ThreadingHTTPServer:
@@ -51,6 +73,9 @@ def make_server(invoker: Invoker, host: str, port: int) -> ThreadingHTTPServer:
             if path == "/_local/refresh":
                 invoker.registry.refresh()
                 self._reply(200, json.dumps(invoker.registry.status()).encode())
+                return
+            if path == "/_local/prewarm":
+                self._reply(200, json.dumps({"started": prewarm(invoker)}).encode())
                 return
             match = _INVOKE_PATH.match(path)
             if match is None:

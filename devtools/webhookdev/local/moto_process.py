@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from webhookdev.local import moto_compat
+from webhookdev.local import moto_compat, moto_perf
 from webhookdev.local.procs import die_with_parent, port_free
 from webhookdev.local.settings import HOST
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"port {args.port} is in use", flush=True)
         return 1
     print(f"moto patches: {', '.join(moto_compat.apply())}", flush=True)
+    print(f"moto savings: {', '.join(moto_perf.apply())}", flush=True)
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=True)
     server.start()
     stop.wait()

@@ -180,3 +180,23 @@ def test_async_dispatch_keeps_every_worker_of_an_async_function_busy_beside_anot
     # The runtime used 3 dispatch threads whatever the cap: at most 3 processor invocations ran at once, so with
     # WEBHOOKDEV_MAX_WORKERS_PER_FUNCTION above 3 the async queue grew while processor workers sat idle.
     assert dispatch_threads(cap) >= 2 * cap
+
+
+def test_prewarm_starts_idle_workers_up_to_the_cap_so_the_next_invocations_are_warm(
+    tmp_path: Path, runtimes: list[FunctionRuntime]
+) -> None:
+    code = "import os\ndef handler(event, context):\n    return os.getpid()\n"
+    runtime = _runtime(tmp_path, code)
+    runtime.wiring = LocalWiring(moto_url="http://127.0.0.1:1", invoke_url="http://127.0.0.1:2", max_workers=2)
+    runtimes.append(runtime)
+
+    assert runtime.prewarm(5) == 2  # the cap, not the ask
+    assert runtime.prewarm(5) == 0
+    pids = set(runtime.worker_pids())
+    first = runtime.invoke(b"{}", "Event")
+    second = runtime.invoke(b"{}", "Event")
+
+    assert len(pids) == 2
+    assert not first.cold_start
+    assert not second.cold_start
+    assert json.loads(first.payload) in pids
