@@ -102,3 +102,15 @@ def test_the_page_compares_the_load_tools_on_their_own_cpu(capacity: dict[str, A
 
 def test_the_locustfile_is_valid_python() -> None:
     compile(tools.LOCUSTFILE, "locustfile.py", "exec")
+
+
+def test_the_page_shows_moto_cpu_per_request_before_and_after_the_savings(capacity: dict[str, Any]) -> None:
+    section = {"rounds": 3, "requests_per_run": 200, "ratio": 0.673,
+               "cpu_ms_per_request": {"as moto ships": {"runs": [3.67, 3.7, 3.35], "median": 3.667},
+                                      "savings": {"runs": [3.08, 2.47, 2.3], "median": 2.467}}}  # fmt: skip
+
+    page = docs.render({"moto": section}, capacity)
+
+    assert "## moto's CPU per request" in page
+    assert "| as moto ships | 3.667 ms | 3.67, 3.70, 3.35 |" in page
+    assert "2.47 ms with our savings, 3.67 ms as moto ships (x0.673)" in page

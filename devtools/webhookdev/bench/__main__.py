@@ -1,6 +1,6 @@
 """`make bench`: every figure in one run, one table, one machine-readable file.
 
-    python -m webhookdev.bench [--runs 10] [--events 400] [--knee] [--only coldstart,hotpath,sizes,generator,tools,knee]
+    python -m webhookdev.bench [--runs 10] [--events 400] [--knee] [--only coldstart,hotpath,...,moto,knee]
 
 Writes ``docs/figures/bench.json`` (sections not run keep their previous figures, marked with their own date) and
 regenerates ``docs/performance.md`` from it and from the capacity model. The sections:
@@ -10,6 +10,7 @@ regenerates ``docs/performance.md`` from it and from the capacity model. The sec
 * artifact sizes (:mod:`webhookdev.bench.sizes`);
 * the load generator's own CPU at 167/s (:mod:`webhookdev.bench.generator`);
 * the load tools compared on their own CPU at 167/s, vegeta and locust (:mod:`webhookdev.bench.tools`);
+* moto's CPU per request as it ships and with our savings (:mod:`webhookdev.bench.motocost`);
 * the local stack's knee, only with ``--knee`` and a running stack (:mod:`webhookdev.bench.knee`).
 """
 
@@ -22,11 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from webhookdev.bench import coldstart, docs, generator, hotpath, knee, sizes, tools
+from webhookdev.bench import coldstart, docs, generator, hotpath, knee, motocost, sizes, tools
 
 REPO = Path(__file__).resolve().parents[3]
 FIGURES = REPO / "docs" / "figures" / "bench.json"
-SECTIONS = ("coldstart", "hotpath", "sizes", "generator", "tools", "knee")
+SECTIONS = ("coldstart", "hotpath", "sizes", "generator", "tools", "moto", "knee")
 
 
 def _stamp(section: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +60,9 @@ def run(sections: list[str], args: argparse.Namespace) -> dict[str, Any]:
         elif name == "tools":
             result = tools.measure(167.0, args.tools_seconds)
             print(tools.render(result), flush=True)
+        elif name == "moto":
+            result = motocost.measure(3, 200)
+            print(motocost.render(result), flush=True)
         else:
             result = knee.ladder([float(r) for r in args.rates.split(",")], min(60.0, args.step))
             print(knee.render(result), flush=True)

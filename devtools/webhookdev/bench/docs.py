@@ -83,6 +83,14 @@ def summary_table(bench: dict[str, Any]) -> str:
             f"small share of one core | {_verdict(tools['tools']['vegeta']['share_of_one_core'] <= 0.25)} (vegeta) "
             "| `python -m webhookdev.bench.tools` |"
         )
+    moto = bench.get("moto", {})
+    if moto:
+        rows_ = moto["cpu_ms_per_request"]
+        rows.append(
+            f"| moto CPU per request (S3 put + DynamoDB put) | {rows_['savings']['median']:.2f} ms with our savings, "
+            f"{rows_['as moto ships']['median']:.2f} ms as moto ships (x{moto['ratio']}) | — | — "
+            "| `python -m webhookdev.bench.motocost` |"
+        )
     knee_section = bench.get("knee", {})
     if knee_section:
         bound = _bound(knee_section)
@@ -263,6 +271,29 @@ def _profile(section: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _moto(bench: dict[str, Any]) -> list[str]:
+    section = bench.get("moto")
+    if not section:
+        return []
+    lines = [
+        "## moto's CPU per request",
+        "",
+        "moto is one Python process (one core at most). Profiling it under webhook load (py-spy) showed a directory "
+        "scan per request in its backend lookup and a contended logging lock in werkzeug's request log; "
+        "`webhookdev/local/moto_perf.py` caches the first and can turn the second off "
+        "(`WEBHOOKDEV_MOTO_REQUEST_LOG=0 make up`), without changing any answer. Fresh servers, one client "
+        f"alternating a conditional `PutObject` and a `PutItem`, {section['requests_per_run']} requests per run, "
+        f"{section['rounds']} interleaved rounds (`python -m webhookdev.bench.motocost`; the request log stays on "
+        "in both variants, so only the lookup is measured):",
+        "",
+        "| moto | CPU per request (median) | runs |",
+        "|---|---|---|",
+    ]
+    for variant, row in section["cpu_ms_per_request"].items():
+        lines.append(f"| {variant} | {row['median']:.3f} ms | {', '.join(f'{r:.2f}' for r in row['runs'])} |")
+    return [*lines, "", f"Ratio: x{section['ratio']}.", ""]
+
+
 def _tools(bench: dict[str, Any]) -> list[str]:
     section = bench.get("tools")
     if not section:
@@ -383,9 +414,15 @@ offers 10,000/min for 10 minutes, waits `--settle` seconds, then runs
 Run it from a machine near us-east-1 against a staging stack; the per-provider throttles and the stage's
 10,000 rps / 5,000 burst apply.
 
-**Distributed.** vegeta has no coordinator: run the same command on N machines with `--rate R/N` and
-`--results $(hostname).bin` (and without `--reconcile`), copy the files together and merge them with
-`vegeta report *.bin` (or `vegeta plot`), then run `webhookctl reconcile` once for the whole window.
+**Past one machine.** One vegeta process paced 167/s at the share of a core shown above, so one machine carries
+10,000/min with room to spare; the signer, not vegeta, is the larger part. Beyond that, vegeta's documented way is
+to run the same attack on several machines at once (its README does it with `pdsh`) and merge the binary results:
+run this command on N machines with `--rate R/N`, `--results $(hostname).bin` and without `--reconcile`, copy the
+files together, `vegeta report *.bin` (or `vegeta plot *.bin`) for the merged latencies, then `webhookctl reconcile`
+once for the whole window. Each machine signs its own requests, so each needs `--secret-from-aws` access. vegeta
+has no coordinator: start the machines within a second of each other (or accept a ramp). Locust, measured above,
+would coordinate workers itself (`locust --master --expect-workers N` and `locust --worker --master-host H` on each
+machine), but costs several times vegeta's CPU per request and paces closed-model users rather than arrivals.
 """
 
 
@@ -403,7 +440,7 @@ def render(bench: dict[str, Any], capacity: dict[str, Any]) -> str:
     if bench:
         parts += [summary_table(bench), "", _machine_note(bench), ""]
         parts += _coldstart(bench) + _hotpath(bench) + _sizes(bench) + _generator(bench) + _tools(bench)
-        parts += _knee(bench)
+        parts += _moto(bench) + _knee(bench)
     parts += _capacity(capacity)
     parts.append(STATIC)
     return "\n".join(parts).rstrip() + "\n"

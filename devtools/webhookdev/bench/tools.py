@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import subprocess
@@ -83,7 +84,7 @@ def write_targets(base_url: str, count: int, path: Path) -> None:
     target = generator.sink_target(base_url, path.parent)
     source = webhook_stream(list(load.LOCAL_MIX), count, lambda: target, SigningFlags())
     with path.open("wb") as handle:
-        for call in source:
+        for call in itertools.islice(source, count):  # the round-robin stream ends by StopIteration otherwise
             handle.write(load.target_line(call))
 
 
