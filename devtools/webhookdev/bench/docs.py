@@ -421,8 +421,10 @@ run this command on N machines with `--rate R/N`, `--results $(hostname).bin` an
 files together, `vegeta report *.bin` (or `vegeta plot *.bin`) for the merged latencies, then `webhookctl reconcile`
 once for the whole window. Each machine signs its own requests, so each needs `--secret-from-aws` access. vegeta
 has no coordinator: start the machines within a second of each other (or accept a ramp). Locust, measured above,
-would coordinate workers itself (`locust --master --expect-workers N` and `locust --worker --master-host H` on each
-machine), but costs several times vegeta's CPU per request and paces closed-model users rather than arrivals.
+coordinates its workers itself (`locust --master --expect-workers N`, and `locust --worker --master-host H` on each
+machine, one worker per core), and its `FastHttpUser` costs about as much CPU per request as vegeta. It stays the
+second choice: its users are a closed model (`constant_throughput` per user: a slow answer delays that user's next
+request, so an overloaded system sees less load instead of showing the latency), and it fell short of the rate here.
 """
 
 
