@@ -15,7 +15,7 @@ EXAMPLE = REPO / "environments" / "backend" / "backend.tf.example"
 def test_a_root_backend_tf_copied_from_the_example_is_not_linked(tmp_path: Path) -> None:
     source = tmp_path / "repo"
     (source / "modules").mkdir(parents=True)
-    (source / "main.tf").write_text('# tofu init -backend-config=environments/backend/prod.s3.tfbackend\nlocals {}\n')
+    (source / "main.tf").write_text("# tofu init -backend-config=environments/backend/prod.s3.tfbackend\nlocals {}\n")
     (source / "backend.tf").write_text(EXAMPLE.read_text())  # the documented deploy step
     (source / "state.tf").write_text('terraform {\n  backend "local" {\n    path = "x"\n  }\n}\n')
     work = tmp_path / "work"
@@ -31,7 +31,7 @@ def test_a_root_backend_tf_copied_from_the_example_is_not_linked(tmp_path: Path)
         ('terraform {\n  backend "s3" {}\n}\n', True),
         ('terraform {\n  required_version = ">= 1.5"\n  backend "s3" {\n    key = "x"\n  }\n}\n', True),
         ('terraform {\n  cloud {\n    organization = "x"\n  }\n}\n', True),
-        ("# No backend block here: a deployment adds backend \"s3\" {} from the example.\nterraform {}\n", False),
+        ('# No backend block here: a deployment adds backend "s3" {} from the example.\nterraform {}\n', False),
         ('/* backend "s3" {} */\nterraform {}\n', False),
         ('resource "aws_cloudtrail" "this" {\n  name = "backend \\"s3\\" {"\n}\n', False),
     ],

@@ -99,7 +99,7 @@ _BACKEND_BLOCK = re.compile(r'(?<![\w.])(?:backend\s+"[^"]*"|cloud)\s*\{')  # HC
 
 
 def declares_backend(text: str) -> bool:
-    """Whether HCL text declares a `backend "<type>" { ... }` (or `cloud { ... }`) block (comments ignored; strings kept as they are)."""
+    """Whether HCL text declares a `backend "<type>" {}` or `cloud {}` block (outside comments and strings)."""
     without_comments = _HCL_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
     return bool(_BACKEND_BLOCK.search(without_comments))
 
