@@ -54,7 +54,7 @@ def python_only_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_python_only_bootstrap_and_build_run_without_go_or_tofu(python_only_env: dict[str, str], tmp_path: Path) -> None:
+def test_python_only_bootstrap_and_build_need_no_go_or_tofu(python_only_env: dict[str, str], tmp_path: Path) -> None:
     tools = subprocess.run(
         ["make", "-s", "python-tools"], cwd=REPO, env=python_only_env, capture_output=True, text=True, check=False
     )
