@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -14,8 +15,15 @@ ALPHANUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
+_CARD_LENGTH_RUN = re.compile(r"\d{13}")
+
+
 def token(length: int, alphabet: str = ALPHANUM) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """A random id in the provider's alphabet, redrawn if it holds a card-length digit run (it would be masked)."""
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        if not _CARD_LENGTH_RUN.search(value):
+            return value
 
 
 def iso_z(moment: int, *, millis: bool) -> str:
