@@ -4,7 +4,6 @@ keys and function logs. The demo and the end-to-end tests speak to the stack onl
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ import requests
 from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
-from webhookdev import samples, signing
+from webhookdev import providers, samples
 from webhookdev.cli.query import ApiKeyAuth, SigV4RequestAuth
+from webhookdev.ids import fresh_id
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import DUMMY_CREDENTIALS, REGION, Layout
 
@@ -54,20 +54,8 @@ class StackClient:
 
     def signed(self, provider: str, body: bytes, content_type: str) -> dict[str, str]:
         """Headers exactly as the provider would send them for `body` (IPN is unsigned: verified by postback)."""
-        headers = {"Content-Type": content_type}
-        keys = self.stack["signing"][provider]
-        if provider == "stripe":
-            headers["Stripe-Signature"] = signing.stripe_signature_header(body, keys["secret"])
-        elif provider == "square":
-            sig = signing.square_signature(body, keys["signature_key"], keys["notification_url"])
-            headers["x-square-hmacsha256-signature"] = sig
-        elif content_type != FORM:
-            headers.update(
-                signing.paypal_transmission_headers(
-                    body, keys["webhook_id"], keys["cert_url"], keys["private_key_pem"].encode()
-                )
-            )
-        return headers
+        material = self.stack["signing"].get(provider) or {}
+        return {"Content-Type": content_type, **providers.get(provider).sign(body, content_type, material)}
 
     def register_ipn(self, body: bytes) -> None:
         """Tell the PayPal stub this IPN message was "sent by PayPal", so its postback answers VERIFIED."""
@@ -87,8 +75,8 @@ class StackClient:
         raw: tuple[bytes, str] | None = None,
     ) -> Sent:
         """Render `sample` with fresh (or given) ids, sign it, optionally flip one byte after signing, POST it."""
-        event_id = event_id or f"evt_local_{secrets.token_hex(8)}"
-        transaction_id = transaction_id or f"txn_local_{secrets.token_hex(8)}"
+        event_id = event_id or fresh_id("evt_local")
+        transaction_id = transaction_id or fresh_id("txn_local")
         body, content_type = raw or samples.render_sample(
             provider, sample, event_id=event_id, transaction_id=transaction_id, created=created, customer_id=customer_id
         )
