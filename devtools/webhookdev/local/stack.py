@@ -30,8 +30,6 @@ from webhookdev.local.settings import HOST, REGION, Layout, Ports
 from webhookdev.local.terraform import Tofu, prepare_workdir
 
 READY_TIMEOUT_S = 120.0
-#: `reapply` runs in the middle of a test: more of the provider's propagation waits overlap (Tofu.apply).
-REAPPLY_PARALLELISM = int(os.environ.get("WEBHOOKDEV_REAPPLY_PARALLELISM") or 12)
 #: Terraform outputs that name the REST API and stage to serve, in order of preference.
 API_ID_OUTPUTS = ("rest_api_id", "api_id")
 STAGE_OUTPUTS = ("stage_name", "api_stage_name", "stage")
@@ -176,9 +174,7 @@ def up(options: Options | None = None) -> dict[str, Any]:
     return stack
 
 
-def _deploy(
-    options: Options, layout: Layout, ports: Ports, source: Path, *, init: bool, parallelism: int = 4
-) -> dict[str, Any]:
+def _deploy(options: Options, layout: Layout, ports: Ports, source: Path, *, init: bool) -> dict[str, Any]:
     """Apply the Terraform into the running moto, put the secrets, let the runtime serve it, write stack.json."""
     var_files = _var_files(options, source)
     generated = layout.tf_dir / "local-stack.tfvars.json"
@@ -191,7 +187,7 @@ def _deploy(
     _say(options, f"tofu apply into moto at {ports.moto_url} (log: {layout.logs_dir / 'tofu-apply.log'})")
     if init:
         tofu.init()
-    tofu.apply(parallelism)
+    tofu.apply()
     outputs = tofu.outputs()
 
     target = {
@@ -264,7 +260,7 @@ def reapply(options: Options | None = None) -> dict[str, Any]:
     for path in (layout.tf_dir / "terraform.tfstate", layout.tf_dir / "terraform.tfstate.backup"):
         path.unlink(missing_ok=True)
     initialized = (layout.tf_dir / ".terraform").is_dir()
-    return _deploy(options, layout, ports, source, init=not initialized, parallelism=REAPPLY_PARALLELISM)
+    return _deploy(options, layout, ports, source, init=not initialized)
 
 
 def restart_moto(options: Options | None = None) -> dict[str, Any]:

@@ -168,12 +168,10 @@ class Tofu:
     def init(self) -> None:
         self.run("init", ["init", "-input=false", "-backend=false"])
 
-    def apply(self, parallelism: int = 4) -> None:
-        """`tofu apply`. Raise `parallelism` where the graph waits more than it works: the AWS provider polls
-        some resources for propagation (S3 lifecycle rules ~30-60 s, SQS queues and policies ~25 s), and each poll
-        holds a slot while moto is idle."""
-        args = ["apply", "-input=false", "-auto-approve", f"-parallelism={parallelism}", *self._var_args()]
-        self.run("apply", args, progress=True)
+    def apply(self) -> None:
+        self.run(
+            "apply", ["apply", "-input=false", "-auto-approve", "-parallelism=4", *self._var_args()], progress=True
+        )
 
     def plan_has_changes(self) -> bool:
         """`tofu plan -detailed-exitcode`: False when the deployed stack matches the configuration."""
