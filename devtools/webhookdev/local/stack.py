@@ -27,7 +27,7 @@ from webhookdev.local.deployed import read_functions
 from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, port_listening, spawn, stop_pid
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import HOST, REGION, Layout, Ports
-from webhookdev.local.terraform import Tofu, prepare_workdir
+from webhookdev.local.terraform import Tofu, TofuFailed, prepare_workdir
 
 READY_TIMEOUT_S = 120.0
 #: Terraform outputs that name the REST API and stage to serve, in order of preference.
@@ -250,17 +250,30 @@ def start_moto() -> None:
     _wait("the new moto", lambda: requests.get(f"{ports.moto_url}/moto-api/", timeout=2).ok, 60)
 
 
-def reapply(options: Options | None = None) -> dict[str, Any]:
+def reapply(options: Options | None = None, attempts: int = 2) -> dict[str, Any]:
     """Deploy into a fresh moto as `up` does (its old state describes resources that no longer exist), with the
-    same secrets, and have the runtime serve the new deployment. Returns the new stack document."""
+    same secrets, and have the runtime serve the new deployment. Returns the new stack document.
+
+    A failed apply leaves moto half-deployed, which no second apply from an empty state can finish (seen once, at a
+    load average of 12: moto created a function and the provider's repeated CreateFunction got 409 for five
+    minutes). So another attempt starts again from a fresh moto."""
     options = options or Options()
     layout = Layout.default()
     ports = Ports.from_env()
     source = (options.source or layout.repo).resolve()
-    for path in (layout.tf_dir / "terraform.tfstate", layout.tf_dir / "terraform.tfstate.backup"):
-        path.unlink(missing_ok=True)
-    initialized = (layout.tf_dir / ".terraform").is_dir()
-    return _deploy(options, layout, ports, source, init=not initialized)
+    for attempt in range(1, attempts + 1):
+        for path in (layout.tf_dir / "terraform.tfstate", layout.tf_dir / "terraform.tfstate.backup"):
+            path.unlink(missing_ok=True)
+        initialized = (layout.tf_dir / ".terraform").is_dir()
+        try:
+            return _deploy(options, layout, ports, source, init=not initialized)
+        except TofuFailed as error:
+            if attempt == attempts:
+                raise
+            print(f"re-apply failed, starting again from a fresh moto: {str(error).splitlines()[0]}", file=sys.stderr)
+            kill_moto()
+            start_moto()
+    raise AssertionError("unreachable")
 
 
 def restart_moto(options: Options | None = None) -> dict[str, Any]:
