@@ -31,7 +31,6 @@ DLQ_URL_OUTPUTS = ("dlq_url", "dead_letter_queue_url", "processing_dlq_url")
 PROCESSOR_ARN_OUTPUTS = ("processor_function_arn", "webhook_processor_arn")
 FUNCTION_ARNS_OUTPUTS = ("function_arns", "lambda_function_arns")
 PROCESSOR_KEYS = ("processor", "webhook-processor", "webhook_processor")
-SQUARE_URL_OUTPUTS = ("square_notification_url",)
 QUERY_AUTHORIZATION_OUTPUTS = ("query_api_authorization",)
 QUERY_AUTHORIZATIONS = ("AWS_IAM", "API_KEY")
 
