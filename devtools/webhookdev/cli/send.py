@@ -29,7 +29,6 @@ PROVIDER_HEADERS: Mapping[str, Mapping[str, str]] = {
     "paypal": {"Content-Type": "application/json", "User-Agent": "PayPal/AUHD-214.0-58843523"},
 }
 IPN_HEADERS: Mapping[str, str] = {"Content-Type": FORM, "User-Agent": "PayPal IPN ( https://www.paypal.com/ipn )"}
-SECRET_NAMES: Mapping[str, str] = {p: f"webhook-processor/{p}/secret" for p in samples.PROVIDERS}
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -102,7 +101,7 @@ class SigningFlags:
 
 
 def _secret_from_aws(target: Target, provider: str) -> Mapping[str, Any]:
-    name = SECRET_NAMES[provider]
+    name = target.secret_id(provider)
     try:
         raw = target.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
         value = json.loads(raw)
@@ -142,7 +141,9 @@ def _stripe_signing(flags: SigningFlags, load_target: Callable[[], Target]) -> S
     else:
         current = [target.signing.get("stripe", {}).get("secret", "")]
     if not current or not all(current):
-        where = SECRET_NAMES["stripe"] + " signing_secrets" if flags.secret_from_aws else "stack.json signing.stripe"
+        where = "stack.json signing.stripe"
+        if flags.secret_from_aws:
+            where = f"{target.secret_id('stripe')} signing_secrets"
         raise CliError(f"no Stripe signing secret in {where}; pass --secret")
     return Signing(stripe_secrets=tuple(current))
 
@@ -160,7 +161,7 @@ def _square_signing(flags: SigningFlags, load_target: Callable[[], Target], url:
         local = target.signing.get("square", {})
         key, configured = local.get("signature_key"), local.get("notification_url")
     if not key:
-        where = SECRET_NAMES["square"] if flags.secret_from_aws else "stack.json signing.square"
+        where = target.secret_id("square") if flags.secret_from_aws else "stack.json signing.square"
         raise CliError(f"no Square signature_key in {where}; pass --secret")
     # Square signs the URL the subscription is registered with, which the validator reads from configuration.
     notification_url = flags.square_notification_url or configured or url
