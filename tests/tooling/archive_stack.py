@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from webhook_core.validator import Validator
 from webhookdev import signing
 from webhookdev.cli.reconcile import Sources
 from webhookdev.cli.target import Target
+from webhookdev.ids import fresh_id
 from webhookdev.samples import render_sample
 
 REGION = "us-east-1"
@@ -70,8 +70,8 @@ class Archive:
         body, content_type = render_sample(
             "stripe",
             "payment_intent_succeeded",
-            event_id=event_id or f"evt_{uuid.uuid4().hex[:24]}",
-            transaction_id=f"pi_{uuid.uuid4().hex[:24]}",
+            event_id=event_id or fresh_id("evt", 3),
+            transaction_id=fresh_id("pi", 3),
             created=int(now) - 60,
         )
         if currency != "usd":

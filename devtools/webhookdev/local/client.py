@@ -4,7 +4,6 @@ keys and function logs. The demo and the end-to-end tests speak to the stack onl
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from requests.auth import AuthBase
 
 from webhookdev import samples, signing
 from webhookdev.cli.query import ApiKeyAuth, SigV4RequestAuth
+from webhookdev.ids import fresh_id
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import DUMMY_CREDENTIALS, REGION, Layout
 
@@ -87,8 +87,8 @@ class StackClient:
         raw: tuple[bytes, str] | None = None,
     ) -> Sent:
         """Render `sample` with fresh (or given) ids, sign it, optionally flip one byte after signing, POST it."""
-        event_id = event_id or f"evt_local_{secrets.token_hex(8)}"
-        transaction_id = transaction_id or f"txn_local_{secrets.token_hex(8)}"
+        event_id = event_id or fresh_id("evt_local")
+        transaction_id = transaction_id or fresh_id("txn_local")
         body, content_type = raw or samples.render_sample(
             provider, sample, event_id=event_id, transaction_id=transaction_id, created=created, customer_id=customer_id
         )

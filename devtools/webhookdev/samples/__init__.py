@@ -9,6 +9,7 @@ provider sends); ``render_sample`` returns a copy with fresh ids and timestamps,
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 import uuid
@@ -60,8 +61,15 @@ def content_type_for(provider: str, name: str) -> str:
     return FORM_CONTENT_TYPE if sample_path(provider, name).suffix == ".txt" else JSON_CONTENT_TYPE
 
 
+_CARD_LENGTH_RUN = re.compile(r"\d{13}")
+
+
 def _token(length: int, alphabet: str = _ALPHANUM) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """A random id in the provider's alphabet, redrawn if it holds a card-length digit run (it would be masked)."""
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        if not _CARD_LENGTH_RUN.search(value):
+            return value
 
 
 def _iso_z(moment: int, *, millis: bool) -> str:
