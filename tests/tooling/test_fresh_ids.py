@@ -6,7 +6,8 @@ import re
 
 import pytest
 from webhook_core.masking import mask_id
-from webhookdev import ids, samples
+from webhookdev import ids
+from webhookdev.providers import _common
 
 LUHN_VALID_RUN = "txn_local_f380239781193879"  # a real flake: 15 digits, Luhn valid, from the old token_hex ids
 
@@ -32,6 +33,6 @@ def test_fresh_ids_are_unique_and_survive_masking() -> None:
 
 def test_sample_tokens_redraw_a_card_length_digit_run(monkeypatch: pytest.MonkeyPatch) -> None:
     draws = iter("4111111111111" + "abcdef0123456")  # first draw: 13 digits (a test PAN's prefix), then a safe one
-    monkeypatch.setattr(samples.secrets, "choice", lambda alphabet: next(draws))
+    monkeypatch.setattr(_common.secrets, "choice", lambda alphabet: next(draws))  # the plug-ins' sample ids
 
-    assert samples._token(13, "abcdef0123456789") == "abcdef0123456"
+    assert _common.token(13, "abcdef0123456789") == "abcdef0123456"

@@ -12,20 +12,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from webhookdev.build import function_dirs
+from tfroot import isolated_root, placeholder_artifacts
 
-REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 SHARED_ACCOUNT_ENVIRONMENTS = ("dev", "staging", "prod")
-# Every function the build packages (one source of truth: build.function_dirs, so a new function is covered).
-FUNCTION_DIRS = tuple(path.name for path in function_dirs())
 
 # Attributes that end in "name" but name a metric, a label or a service, not the resource itself.
 NOT_IDENTITIES = frozenset({"metric_name", "display_name", "service_name"})
@@ -87,18 +83,15 @@ def collisions(plans: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("artifacts")
-    (root / "functions").mkdir()
-    (root / "layers").mkdir()
-    for name in FUNCTION_DIRS:
-        with zipfile.ZipFile(root / "functions" / f"{name}.zip", "w") as archive:
-            archive.writestr("index.py", "def handler(event, context):\n    return None\n")
-    with zipfile.ZipFile(root / "layers" / "webhook-processor-dependencies.zip", "w") as archive:
-        archive.writestr("python/placeholder.py", "")
-    return root
+    return placeholder_artifacts(tmp_path_factory.mktemp("artifacts"))
 
 
-def _offline_plan(environment: str, artifacts: Path, workdir: Path, *extra: str) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return isolated_root(tmp_path_factory.mktemp("root") / "config")
+
+
+def _offline_plan(config: Path, environment: str, artifacts: Path, workdir: Path, *extra: str) -> dict[str, Any]:
     """`tofu plan` of environments/<env>.tfvars with mock credentials and no AWS, as JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"AWS_ACCESS_KEY_ID": "mock", "AWS_SECRET_ACCESS_KEY": "mock", "AWS_EC2_METADATA_DISABLED": "true"}
@@ -117,7 +110,7 @@ def _offline_plan(environment: str, artifacts: Path, workdir: Path, *extra: str)
             f"-state={workdir / environment}.tfstate",
             *extra,
         ],
-        cwd=REPO,
+        cwd=config,
         env=env,
         capture_output=True,
         text=True,
@@ -126,25 +119,24 @@ def _offline_plan(environment: str, artifacts: Path, workdir: Path, *extra: str)
     )
     assert plan.returncode == 0, plan.stdout + plan.stderr
     show = subprocess.run(
-        ["tofu", "show", "-json", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=True
+        ["tofu", "show", "-json", str(out)],
+        cwd=config,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     result: dict[str, Any] = json.loads(show.stdout)
     return result
 
 
 @pytest.fixture(scope="module")
-def one_account_plans(artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    init = subprocess.run(
-        ["tofu", "init", "-backend=false", "-input=false", "-no-color"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert init.returncode == 0, init.stdout + init.stderr
+def one_account_plans(
+    config: Path, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
     workdir = tmp_path_factory.mktemp("plans")
-    return {env: _offline_plan(env, artifacts, workdir) for env in SHARED_ACCOUNT_ENVIRONMENTS}
+    return {env: _offline_plan(config, env, artifacts, workdir) for env in SHARED_ACCOUNT_ENVIRONMENTS}
 
 
 def test_dev_staging_and_prod_share_one_account_without_a_name_collision(
@@ -187,9 +179,9 @@ def test_prod_keeps_the_requests_names(one_account_plans: dict[str, dict[str, An
 
 
 def test_without_a_name_suffix_dev_collides_with_prod(
-    artifacts: Path, one_account_plans: dict[str, dict[str, Any]], tmp_path: Path
+    config: Path, artifacts: Path, one_account_plans: dict[str, dict[str, Any]], tmp_path: Path
 ) -> None:
-    unsuffixed_dev = _offline_plan("dev", artifacts, tmp_path, "-var=name_suffix=")
+    unsuffixed_dev = _offline_plan(config, "dev", artifacts, tmp_path, "-var=name_suffix=")
 
     found = collisions({"dev": unsuffixed_dev, "prod": one_account_plans["prod"]})
 

@@ -34,13 +34,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from webhookdev import providers
+
 REPO = Path(__file__).resolve().parents[3]
 BUILD = REPO / "build"
 LAYER_ZIP = BUILD / "layers" / "webhook-processor-dependencies.zip"
 FUNCTIONS = {
-    "stripe-webhook-validator": "stripe-validator",
-    "paypal-webhook-validator": "paypal-validator",
-    "square-webhook-validator": "square-validator",
+    **{f"{p}-webhook-validator": f"{p}-validator" for p in providers.names()},
     "webhook-processor": "processor",
     "transaction-query": "query",
 }

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from webhookdev import signing
+from webhookdev import providers, signing
 from webhookdev.bench import load
 from webhookdev.cli.send import SigningFlags
 from webhookdev.cli.target import Target
@@ -61,19 +61,15 @@ def sink() -> Iterator[str]:
 
 def sink_target(base_url: str, scratch: Path) -> Target:
     pki = signing.paypal_test_pki()
-    return Target(
-        name="local",
-        base_url=base_url,
-        signing={
-            "stripe": {"secret": "whsec_generator_bench"},
-            "square": {"signature_key": "generator-bench", "notification_url": f"{base_url}/api/v1/webhooks/square"},
-            "paypal": {
-                "private_key_pem": pki.signing_key_pem.decode(),
-                "webhook_id": "WH-GENERATOR-BENCH",
-                "cert_url": "https://api.paypal.com/v1/notifications/certs/CERT-bench",
-            },
-        },
+    # No stage variables: Square signs the POST URL (its fallback), which is what this sink is sent.
+    facts = providers.LocalFacts(
+        {}, "https://api.paypal.com/v1/notifications/certs/CERT-bench", pki.signing_key_pem.decode()
     )
+    material = {
+        name: providers.get(name).local_material(providers.get(name).new_local_secret(), facts)
+        for name in providers.names()
+    }
+    return Target(name="local", base_url=base_url, signing=material)
 
 
 def measure_vegeta(target: Target, rate: float, duration: float, scratch: Path) -> dict[str, Any]:

@@ -34,14 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from webhookdev import providers
+
 REPO = Path(__file__).resolve().parents[3]
-VALIDATORS = ("stripe", "paypal", "square")
+VALIDATORS = providers.names()  # every provider of the registry has one validator function
 GOALS_MS = {"validator": 1.0, "processor": 2.0}
-STRIPE_SECRET = "whsec_bench_only"  # noqa: S105 - a benchmark-only value, never a real secret
-SQUARE_KEY = "bench-square-signature-key"
 SQUARE_URL = "https://example.com/api/v1/webhooks/square"
-PAYPAL_WEBHOOK_ID = "WH-BENCH-0000000000"
 PAYPAL_CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-bench"
+#: The SecretString GetSecretValue answers in a validator's process (set by :func:`validator_events`).
+_secret_string = "{}"  # noqa: S105 - replaced by a throw-away value per run
 ACCOUNT = "123456789012"
 
 
@@ -67,16 +68,11 @@ class _Raw:
 
 
 def _canned(operation: str) -> tuple[int, dict[str, str], bytes]:
-    secret = {
-        "stripe": {"signing_secrets": [STRIPE_SECRET]},
-        "square": {"signature_key": SQUARE_KEY},
-        "paypal": {"webhook_id": PAYPAL_WEBHOOK_ID},
-    }.get(os.environ.get("PROVIDER_NAME", ""), {})
     answers: dict[str, tuple[int, dict[str, str], bytes]] = {
         "GetSecretValue": (
             200,
             {"Content-Type": "application/x-amz-json-1.1"},
-            json.dumps({"ARN": "arn", "Name": "bench", "SecretString": json.dumps(secret)}).encode(),
+            json.dumps({"ARN": "arn", "Name": "bench", "SecretString": _secret_string}).encode(),
         ),
         "PutObject": (200, {"ETag": '"0"'}, b""),
         "Invoke": (202, {"X-Amz-Executed-Version": "$LATEST"}, b""),
@@ -155,29 +151,31 @@ def _json_samples(provider: str) -> list[str]:
 
 def validator_events(provider: str, count: int, scratch: Path) -> list[dict[str, Any]]:
     """``count`` signed API Gateway proxy events for ``provider``, cycling through its JSON samples."""
+    global _secret_string  # noqa: PLW0603 - the canned AWS answer of this (single-function) process
+    import importlib  # noqa: PLC0415
+
+    from cryptography import x509  # noqa: PLC0415
+    from webhook_core.providers import PROVIDERS  # noqa: PLC0415
+
     from webhookdev import samples, signing  # noqa: PLC0415
 
     names = _json_samples(provider)
-    pki_key: bytes = b""
-    if provider == "paypal":
-        pki = signing.paypal_test_pki()
-        paths = pki.write(scratch / "pki")
-        os.environ["PAYPAL_CERT_CA_BUNDLE"] = str(paths["ca_cert"])
-        pki_key = pki.signing_key_pem
-        from cryptography import x509  # noqa: PLC0415
-        from webhook_core.providers import paypal  # noqa: PLC0415
-
-        paypal._cert_cache[PAYPAL_CERT_URL] = x509.load_pem_x509_certificates(pki.signing_cert_pem)
+    tooling = providers.get(provider)
+    # A throw-away PKI for providers that sign with a certificate's key (PayPal REST): its CA is trusted and its
+    # certificate is already in the verifier's cache, as after the first request of a container.
+    pki = signing.paypal_test_pki()
+    os.environ["PAYPAL_CERT_CA_BUNDLE"] = str(pki.write(scratch / "pki")["ca_cert"])
+    cert_cache = getattr(importlib.import_module(PROVIDERS[provider]), "_cert_cache", None)
+    if isinstance(cert_cache, dict):
+        cert_cache[PAYPAL_CERT_URL] = x509.load_pem_x509_certificates(pki.signing_cert_pem)
+    values = tooling.new_local_secret()
+    _secret_string = tooling.secret_string(values)
+    facts = providers.LocalFacts({"square_notification_url": SQUARE_URL}, PAYPAL_CERT_URL, pki.signing_key_pem.decode())
+    material = tooling.local_material(values, facts)
     events = []
     for i in range(count):
         body, content_type = samples.render_sample(provider, names[i % len(names)])
-        headers = {"Content-Type": content_type, "User-Agent": "bench"}
-        if provider == "stripe":
-            headers["Stripe-Signature"] = signing.stripe_signature_header(body, STRIPE_SECRET, None)
-        elif provider == "square":
-            headers["x-square-hmacsha256-signature"] = signing.square_signature(body, SQUARE_KEY, SQUARE_URL)
-        else:
-            headers.update(signing.paypal_transmission_headers(body, PAYPAL_WEBHOOK_ID, PAYPAL_CERT_URL, pki_key))
+        headers = {"Content-Type": content_type, "User-Agent": "bench", **tooling.sign(body, content_type, material)}
         events.append(
             {
                 "resource": f"/api/v1/webhooks/{provider}",

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  webhookctl send stripe charge_succeeded --event-id evt_dup1 --count 2   # a duplicate delivery\n",
     )
     p.add_argument(
-        "provider", nargs="?", choices=samples.PROVIDERS, metavar="PROVIDER", help="stripe, paypal or square"
+        "provider", nargs="?", choices=samples.PROVIDERS, metavar="PROVIDER", help=", ".join(samples.PROVIDERS)
     )
     p.add_argument("event_type", nargs="?", metavar="EVENT_TYPE", help="sample name or event type")
     p.add_argument("--list", action="store_true", help="list providers, samples and event types, then exit")
@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paypal-webhook-id", help="PayPal webhook id to sign with (default: stack value)")
     p.add_argument("--paypal-cert-url", help="PAYPAL-CERT-URL to send (default: stack value)")
     p.add_argument("--paypal-key", type=Path, help="PEM private key to sign PayPal REST events (default: stack key)")
+    p.add_argument(
+        "--signing",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any signing material key of the provider (stack.json `signing.<provider>` names), e.g. secret=whsec_...",
+    )
     p.add_argument("--tamper", action="store_true", help="change one byte of the body after signing (expect 401)")
     p.add_argument("--event-id", help="use this provider event id (fresh random id by default)")
     p.add_argument("--transaction-id", help="use this payment/refund/dispute id (fresh random id by default)")
@@ -232,9 +239,17 @@ def _run_send(args: argparse.Namespace) -> int:
             paypal_webhook_id=args.paypal_webhook_id,
             paypal_cert_url=args.paypal_cert_url,
             paypal_key_file=args.paypal_key,
+            material=tuple(_key_value(item, "--signing") for item in args.signing),
         ),
     )
     return send.run_send(options, _target_loader(args), dry_run=args.dry_run, as_json=args.json, out=_out)
+
+
+def _key_value(item: str, flag: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise CliError(f"{flag} takes KEY=VALUE (got no '=')", exit_code=2)
+    return key.strip(), value
 
 
 def _run_query(args: argparse.Namespace) -> int:

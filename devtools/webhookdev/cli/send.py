@@ -5,30 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import requests
-from webhook_core import ipn
+from webhook_core.providers import get_provider
 
-from webhookdev import samples, signing
+from webhookdev import providers, samples
 from webhookdev.cli.errors import EXIT_OK, EXIT_REJECTED, CliError
-from webhookdev.cli.target import Target
+from webhookdev.cli.target import Target, default_secret_name
+from webhookdev.providers import SigningFlags
+
+__all__ = ["SigningFlags"]  # re-exported: the load generator and the benchmarks build these flags too
 
 JSON = samples.JSON_CONTENT_TYPE
 FORM = samples.FORM_CONTENT_TYPE
 
-# What each provider's delivery looks like on the wire besides the signature (Content-Type exactly as sent).
-PROVIDER_HEADERS: Mapping[str, Mapping[str, str]] = {
-    "stripe": {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-    },
-    "square": {"Content-Type": "application/json", "User-Agent": "Square Connect v2"},
-    "paypal": {"Content-Type": "application/json", "User-Agent": "PayPal/AUHD-214.0-58843523"},
-}
-IPN_HEADERS: Mapping[str, str] = {"Content-Type": FORM, "User-Agent": "PayPal IPN ( https://www.paypal.com/ipn )"}
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -37,19 +28,20 @@ DEFAULT_TIMEOUT = 10.0
 
 def sample_event_type(provider: str, name: str) -> str:
     """The provider's own event type written in the sample (IPN: txn_type, or payment_status when there is none)."""
-    raw = samples.load_sample(provider, name)
-    if samples.content_type_for(provider, name) == FORM:
-        fields = parse_qs(raw.decode("ascii"))
-        kind = (fields.get("txn_type") or fields.get("payment_status") or ["?"])[0]
-        return f"ipn:{kind}"
-    body = json.loads(raw)
-    return str(body.get("event_type") if provider == "paypal" else body.get("type"))
+    return tooling(provider).event_type(samples.load_sample(provider, name), samples.content_type_for(provider, name))
+
+
+def tooling(provider: str) -> providers.ProviderTooling:
+    """The provider's tooling plug-in; a clear CliError for a provider the registry (or the tooling) does not know."""
+    try:
+        return providers.get(provider)
+    except providers.UnknownProvider as exc:
+        raise CliError(str(exc)) from None
 
 
 def resolve_sample(provider: str, event_type: str) -> str:
     """Map what the user typed to one sample name: the name itself, its dotted form, or a unique event type."""
-    if provider not in samples.PROVIDERS:
-        raise CliError(f"unknown provider {provider!r}; choose one of {', '.join(samples.PROVIDERS)}")
+    tooling(provider)
     names = samples.list_samples(provider)
     wanted = event_type.strip()
     normalized = wanted.lower().replace(".", "_").replace("-", "_")
@@ -76,28 +68,7 @@ def list_table() -> list[tuple[str, str, str, str]]:
 # --- signing material ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Signing:
-    """What it takes to sign for one provider. Unused fields stay None."""
-
-    stripe_secrets: tuple[str, ...] = ()
-    square_key: str | None = None
-    square_notification_url: str | None = None
-    paypal_webhook_id: str | None = None
-    paypal_cert_url: str | None = None
-    paypal_private_key_pem: bytes | None = None
-
-
-@dataclass(frozen=True)
-class SigningFlags:
-    """The signing-related command-line flags."""
-
-    secrets: tuple[str, ...] = ()
-    secret_from_aws: bool = False
-    square_notification_url: str | None = None
-    paypal_webhook_id: str | None = None
-    paypal_cert_url: str | None = None
-    paypal_key_file: Path | None = None
+Signing = Mapping[str, str]  # stack.json's `signing.<provider>` shape; each plug-in names the keys it needs
 
 
 def _secret_from_aws(target: Target, provider: str) -> Mapping[str, Any]:
@@ -112,109 +83,57 @@ def _secret_from_aws(target: Target, provider: str) -> Mapping[str, Any]:
     return value
 
 
-def resolve_signing(
-    provider: str, flags: SigningFlags, load_target: Callable[[], Target], url: str, is_ipn: bool
-) -> Signing:
-    """Flags first, then the target: stack.json's `signing` locally, Secrets Manager with --secret-from-aws."""
-    if is_ipn:
-        return Signing()  # IPN is not signed: the receiver posts the message back to PayPal to verify it.
-    if provider == "paypal":
-        return _paypal_signing(flags, load_target)
-    if provider == "stripe":
-        return _stripe_signing(flags, load_target)
-    return _square_signing(flags, load_target, url)
-
-
-def _target_for_secrets(provider: str, flags: SigningFlags, load_target: Callable[[], Target]) -> Target:
+def _from_target(provider: str, flags: SigningFlags, load_target: Callable[[], Target]) -> dict[str, str]:
+    """Material from the target: stack.json's `signing` locally, Secrets Manager (+ outputs) with --secret-from-aws."""
     target = load_target()
-    if target.name == "aws" and not flags.secret_from_aws:
-        raise CliError(f"no {provider} signing secret: pass --secret or --secret-from-aws")
-    return target
-
-
-def _stripe_signing(flags: SigningFlags, load_target: Callable[[], Target]) -> Signing:
-    if flags.secrets:
-        return Signing(stripe_secrets=flags.secrets)
-    target = _target_for_secrets("stripe", flags, load_target)
+    if target.name == "local":
+        return {k: str(v) for k, v in (target.signing.get(provider) or {}).items() if v}
     if flags.secret_from_aws:
-        current = [str(s) for s in _secret_from_aws(target, "stripe").get("signing_secrets") or ()][:1]
-    else:
-        current = [target.signing.get("stripe", {}).get("secret", "")]
-    if not current or not all(current):
-        where = "stack.json signing.stripe"
-        if flags.secret_from_aws:
-            where = f"{target.secret_id('stripe')} signing_secrets"
-        raise CliError(f"no Stripe signing secret in {where}; pass --secret")
-    return Signing(stripe_secrets=tuple(current))
+        return tooling(provider).material_from_secret(_secret_from_aws(target, provider), target.outputs)
+    return {}
 
 
-def _square_signing(flags: SigningFlags, load_target: Callable[[], Target], url: str) -> Signing:
-    if flags.secrets:
-        if len(flags.secrets) > 1:
-            raise CliError("Square has one signature key: give --secret once")
-        return Signing(square_key=flags.secrets[0], square_notification_url=flags.square_notification_url or url)
-    target = _target_for_secrets("square", flags, load_target)
-    if flags.secret_from_aws:
-        key = _secret_from_aws(target, "square").get("signature_key")
-        configured = target.output("square_notification_url")
-    else:
-        local = target.signing.get("square", {})
-        key, configured = local.get("signature_key"), local.get("notification_url")
-    if not key:
-        where = target.secret_id("square") if flags.secret_from_aws else "stack.json signing.square"
-        raise CliError(f"no Square signature_key in {where}; pass --secret")
-    # Square signs the URL the subscription is registered with, which the validator reads from configuration.
-    notification_url = flags.square_notification_url or configured or url
-    return Signing(square_key=str(key), square_notification_url=str(notification_url))
-
-
-def _paypal_signing(flags: SigningFlags, load_target: Callable[[], Target]) -> Signing:
-    if flags.secrets:
-        raise CliError(
-            "PayPal REST webhooks are signed with an RSA key, not a shared secret: "
-            "use --paypal-key, --paypal-cert-url and --paypal-webhook-id"
-        )
-    key_pem = flags.paypal_key_file.read_bytes() if flags.paypal_key_file else None
-    webhook_id, cert_url = flags.paypal_webhook_id, flags.paypal_cert_url
-    if key_pem is None or webhook_id is None or cert_url is None:
+def resolve_signing(
+    provider: str, flags: SigningFlags, load_target: Callable[[], Target], url: str, content_type: str
+) -> Signing:
+    """The signing material, first found wins per key: the flags (--signing KEY=VALUE, then the provider's own flags),
+    then the target, then the provider's fallback. A shared secret given with --secret is used as given: the target is
+    not read. An unknown provider or missing material is a CliError naming what is missing, never a wrong signature."""
+    plugin = tooling(provider)
+    needed = plugin.material_keys(content_type)
+    if not needed:
+        return {}
+    try:
+        material = {**plugin.material_from_flags(flags, url), **dict(flags.material)}
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    missing = [key for key in needed if not material.get(key)]
+    secret_id = default_secret_name(provider)
+    if missing and not flags.secrets:
         target = load_target()
-        if target.name == "local":
-            local = target.signing.get("paypal", {})
-            key_pem = key_pem or (local["private_key_pem"].encode() if local.get("private_key_pem") else None)
-            webhook_id = webhook_id or local.get("webhook_id")
-            cert_url = cert_url or local.get("cert_url")
-        elif flags.secret_from_aws and webhook_id is None:
-            webhook_id = _secret_from_aws(target, "paypal").get("webhook_id")
-    if not key_pem or not webhook_id or not cert_url:
-        missing = [n for n, v in (("--paypal-key", key_pem), ("--paypal-webhook-id", webhook_id),
-                                  ("--paypal-cert-url", cert_url)) if not v]  # fmt: skip
-        raise CliError(f"cannot sign a PayPal REST webhook without {', '.join(missing)}")
-    return Signing(paypal_webhook_id=str(webhook_id), paypal_cert_url=str(cert_url), paypal_private_key_pem=key_pem)
+        if target.name == "aws" and not flags.secret_from_aws and len(missing) == len(needed):
+            raise CliError(f"no {provider} signing secret: pass --secret or --secret-from-aws")
+        if flags.secret_from_aws:
+            secret_id = target.secret_id(provider)
+        material = {**_from_target(provider, flags, lambda: target), **material}
+    material = {**plugin.fallback_material(url), **material}
+    missing = [key for key in needed if not material.get(key)]
+    if missing:
+        where = secret_id if flags.secret_from_aws else f"stack.json signing.{provider}"
+        raise CliError(
+            f"cannot sign a {provider} webhook without {', '.join(missing)} (not in the flags or {where}); "
+            "pass them with --secret or --signing KEY=VALUE (or the provider's own flags, see --help)"
+        )
+    return material
 
 
 def sign_headers(provider: str, body: bytes, content_type: str, material: Signing) -> dict[str, str]:
     """The headers the provider would send with ``body``, signature included."""
-    if content_type == FORM:
-        return dict(IPN_HEADERS)
-    headers = dict(PROVIDER_HEADERS[provider])
-    if provider == "stripe":
-        secret, *more = material.stripe_secrets
-        headers["Stripe-Signature"] = signing.stripe_signature_header(body, secret, None, *more)
-    elif provider == "square":
-        if material.square_key is None or material.square_notification_url is None:
-            raise CliError("no Square signature key or notification URL")
-        headers["x-square-hmacsha256-signature"] = signing.square_signature(
-            body, material.square_key, material.square_notification_url
-        )
-    else:
-        if material.paypal_private_key_pem is None:
-            raise CliError("no PayPal signing key")
-        headers.update(
-            signing.paypal_transmission_headers(
-                body, str(material.paypal_webhook_id), str(material.paypal_cert_url), material.paypal_private_key_pem
-            )
-        )
-    return headers
+    plugin = tooling(provider)
+    try:
+        return {**plugin.headers(content_type), **plugin.sign(body, content_type, material)}
+    except providers.MissingSigningMaterial as exc:
+        raise CliError(str(exc)) from None
 
 
 # --- tampering -------------------------------------------------------------------------------------------------------
@@ -273,10 +192,12 @@ class SendOptions:
 
 
 def event_id_of(provider: str, body: bytes, content_type: str) -> str:
-    if content_type == FORM:
-        return ipn.event_id(ipn.parse_ipn(body))  # the validator's id for the message (webhook_core.ipn)
-    parsed = json.loads(body)
-    return str(parsed.get("event_id") if provider == "square" else parsed.get("id"))
+    """The validator's own id for the event (the Lambda plug-in's ``event_id``), or "" when the body has none."""
+    plugin = get_provider(provider)
+    try:
+        return plugin.event_id(plugin.parse_body(body, content_type))
+    except Exception:  # a deliberately broken sample: the validator answers 400, and there is no id to show
+        return ""
 
 
 def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> Iterator[OutgoingWebhook]:
@@ -285,8 +206,9 @@ def build_requests(options: SendOptions, load_target: Callable[[], Target]) -> I
     if options.count < 1:
         raise CliError("--count must be at least 1")
     url = options.url or load_target().webhook_url(options.provider)
-    is_ipn = samples.content_type_for(options.provider, name) == FORM
-    material = resolve_signing(options.provider, options.signing, load_target, url, is_ipn)
+    content_type = samples.content_type_for(options.provider, name)
+    is_ipn = content_type == FORM
+    material = resolve_signing(options.provider, options.signing, load_target, url, content_type)
     register_url, ca_bundle = _ipn_registration(load_target, options.url) if is_ipn else (None, None)
     rendered: tuple[bytes, str] | None = None
     for _ in range(options.count):

@@ -14,7 +14,7 @@ import requests
 from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
-from webhookdev import samples, signing
+from webhookdev import providers, samples
 from webhookdev.cli.query import ApiKeyAuth, SigV4RequestAuth
 from webhookdev.ids import fresh_id
 from webhookdev.local.registry import aws_client
@@ -54,20 +54,8 @@ class StackClient:
 
     def signed(self, provider: str, body: bytes, content_type: str) -> dict[str, str]:
         """Headers exactly as the provider would send them for `body` (IPN is unsigned: verified by postback)."""
-        headers = {"Content-Type": content_type}
-        keys = self.stack["signing"][provider]
-        if provider == "stripe":
-            headers["Stripe-Signature"] = signing.stripe_signature_header(body, keys["secret"])
-        elif provider == "square":
-            sig = signing.square_signature(body, keys["signature_key"], keys["notification_url"])
-            headers["x-square-hmacsha256-signature"] = sig
-        elif content_type != FORM:
-            headers.update(
-                signing.paypal_transmission_headers(
-                    body, keys["webhook_id"], keys["cert_url"], keys["private_key_pem"].encode()
-                )
-            )
-        return headers
+        material = self.stack["signing"].get(provider) or {}
+        return {"Content-Type": content_type, **providers.get(provider).sign(body, content_type, material)}
 
     def register_ipn(self, body: bytes) -> None:
         """Tell the PayPal stub this IPN message was "sent by PayPal", so its postback answers VERIFIED."""

@@ -4,40 +4,32 @@ and put into Secrets Manager in the formats of docs/design.md. Nothing here is e
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
+from webhookdev import providers
 from webhookdev.local.deployed import FunctionSpec
 
 
 def generate() -> dict[str, dict[str, str]]:
-    """One fresh set of signing material per provider (the PayPal signing key is the local TLS one)."""
-    return {
-        "stripe": {"secret": "whsec_" + secrets.token_urlsafe(32)},
-        "square": {"signature_key": secrets.token_urlsafe(22)},
-        "paypal": {"webhook_id": "WH-LOCAL-" + secrets.token_hex(8).upper()},
-    }
+    """One fresh set of demo values per registered provider (each plug-in's ``new_local_secret``)."""
+    return {name: providers.get(name).new_local_secret() for name in providers.names()}
 
 
 def load_or_generate(path: Path) -> dict[str, dict[str, str]]:
-    if path.exists():
-        stored: dict[str, dict[str, str]] = json.loads(path.read_text())
-        return stored
-    values = generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(values, indent=2))
-    path.chmod(0o600)
+    """The stored values; a provider registered since they were written gets fresh ones (and the file is updated)."""
+    stored: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    values = {**generate(), **{k: v for k, v in stored.items() if k in providers.names()}}
+    if values != stored:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2))
+        path.chmod(0o600)
     return values
 
 
 def secret_strings(values: dict[str, dict[str, str]]) -> dict[str, str]:
     """SecretString per provider, as the validators read them (design.md, "Secrets Manager formats")."""
-    return {
-        "stripe": json.dumps({"signing_secrets": [values["stripe"]["secret"]]}),
-        "paypal": json.dumps({"webhook_id": values["paypal"]["webhook_id"]}),
-        "square": json.dumps({"signature_key": values["square"]["signature_key"]}),
-    }
+    return {name: providers.get(name).secret_string(provider_values) for name, provider_values in values.items()}
 
 
 def secret_ids(functions: dict[str, FunctionSpec]) -> dict[str, str]:
@@ -59,7 +51,7 @@ def put_secrets(client: Any, values: dict[str, dict[str, str]], functions: dict[
     for provider, secret_id in sorted(ids.items()):
         secret_string = strings.get(provider)
         if secret_string is None:
-            raise KeyError(f"no local demo secret for provider {provider!r}: add one to webhookdev.local.seeding")
+            raise KeyError(f"no local demo secret for provider {provider!r}: is it in webhook_core's registry?")
         try:
             current = client.get_secret_value(SecretId=secret_id).get("SecretString")
         except client.exceptions.ResourceNotFoundException:

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from webhookdev import providers
 from webhookdev.local import paypal_stub, seeding, tls
 from webhookdev.local.deployed import read_functions
 from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, port_listening, spawn, stop_pid
@@ -250,6 +251,11 @@ def _stack_document(
     apigw = aws_client("apigateway", ports.moto_url)
     stage = apigw.get_stage(restApiId=api["id"], stageName=api["stage"])
     files = tls.TlsFiles(layout.tls_dir)
+    facts = providers.LocalFacts(
+        stage_variables=stage.get("variables") or {},
+        certificate_url=f"{ports.paypal_url}{paypal_stub.CERT_PATH}",
+        signing_key_pem=files.signing_key.read_text(),
+    )
     return {
         "base_url": f"{ports.gateway_url}/{api['stage']}",
         "aws_endpoint_url": ports.moto_url,
@@ -257,16 +263,7 @@ def _stack_document(
         "logs_dir": str(layout.logs_dir),
         "outputs": outputs,
         "signing": {
-            "stripe": {"secret": values["stripe"]["secret"]},
-            "square": {
-                "signature_key": values["square"]["signature_key"],
-                "notification_url": (stage.get("variables") or {}).get("square_notification_url"),
-            },
-            "paypal": {
-                "webhook_id": values["paypal"]["webhook_id"],
-                "cert_url": f"{ports.paypal_url}{paypal_stub.CERT_PATH}",
-                "private_key_pem": files.signing_key.read_text(),
-            },
+            name: providers.get(name).local_material(provider_values, facts) for name, provider_values in values.items()
         },
         # Extras beyond the documented shape.
         "region": REGION,

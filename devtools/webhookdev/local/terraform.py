@@ -2,6 +2,8 @@
 
 `.local/tf/` is a work dir whose `*.tf` files and folders are symlinks to the repository's, plus a generated
 `providers_override.tf` that points every AWS endpoint the configuration uses at moto. State lives there too.
+A root file that declares a `backend` (a deployment's `backend.tf`, copied from environments/backend/) is not linked:
+the local stack keeps its state in the work dir, and `tofu init -backend=false` would refuse the declared backend.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -91,15 +94,33 @@ provider "aws" {{
 """
 
 
+_HCL_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_BACKEND_BLOCK = re.compile(r'(?<![\w.])(?:backend\s+"[^"]*"|cloud)\s*\{')  # HCP Terraform's `cloud` is one too
+
+
+def declares_backend(text: str) -> bool:
+    """Whether HCL text declares a `backend "<type>" {}` or `cloud {}` block (outside comments and strings)."""
+    without_comments = _HCL_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
+    return bool(_BACKEND_BLOCK.search(without_comments))
+
+
+def linked_root_files(source: Path) -> list[Path]:
+    """The root module's `*.tf` files the work dir links: not `*_override.tf`, not a file declaring a backend."""
+    return [
+        tf
+        for tf in sorted(source.glob("*.tf"))
+        if not tf.name.endswith("_override.tf") and not declares_backend(tf.read_text(encoding="utf-8"))
+    ]
+
+
 def prepare_workdir(source: Path, work: Path, moto_url: str) -> None:
     """(Re)link the root module's files into `work` and write the provider override."""
     work.mkdir(parents=True, exist_ok=True)
     for entry in work.iterdir():
         if entry.is_symlink():
             entry.unlink()
-    for tf in sorted(source.glob("*.tf")):
-        if not tf.name.endswith("_override.tf"):
-            (work / tf.name).symlink_to(tf)
+    for tf in linked_root_files(source):
+        (work / tf.name).symlink_to(tf)
     for name in LINKED_DIRS:
         if (source / name).exists():
             (work / name).symlink_to(source / name)

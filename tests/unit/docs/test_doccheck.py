@@ -6,6 +6,7 @@ state right and wrong facts. `webhookctl` subcommands come from the real CLI par
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from webhookdev import doccheck
 from webhookdev.doccheck import Finding
 
 REPO = Path(__file__).resolve().parents[3]
+HOTPATH_ROW = {"cpu_median_ms": 0.84, "aws_sdk_calls_cpu_median_ms": 0.5, "goal_ms": 1.0, "within_goal": True}
 
 FILES = {
     "Makefile": "up: build ## start\n\ndown: ## stop\n",
@@ -29,6 +31,14 @@ FILES = {
     ),
     "devtools/toolchain.env": "MERMAID_VERSION=0\nJSDOM_VERSION=0\n",
     "docs/other.md": "# Other page\n\n## Section two\n",
+    "docs/figures/bench.json": json.dumps(
+        {
+            "measured": {"processor_cold_start_ms": 323.44, "init_s": 0.4},
+            "hotpath": {"functions": {"stripe-webhook-validator": HOTPATH_ROW}},
+            "sizes": {"layer_bytes": 28_206_284},
+        }
+    ),
+    "docs/figures/capacity.json": json.dumps({"prod": {"cost_per_month_at_10k_per_minute": 26709.0, "per_s": 166.7}}),
 }
 
 
@@ -155,8 +165,108 @@ def test_mermaid_blocks_fail_when_no_parser_is_installed(tmp_path: Path) -> None
     assert "no parser" in finding.message
 
 
-def test_enforce_exits_non_zero_only_for_enforced_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_enforce_exits_non_zero_on_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root, page = _repo(tmp_path, "[bad](missing.md)\n")
     assert doccheck.main(["--root", str(root), str(page)]) == 0
     assert doccheck.main(["--root", str(root), "--enforce", str(page)]) == 1
     assert "docs/page.md:1: [links] `missing.md`" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check", doccheck.CHECKS)
+def test_every_check_is_enforced_unless_switched_to_report_only(
+    tmp_path: Path, check: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, page = _repo(tmp_path, BAD_SNIPPETS[check])
+    argv = ["--root", str(root), "--only", check, "--enforce", str(page)]
+    assert doccheck.main([*argv, "--report-only", ""]) == 1, capsys.readouterr().out
+    assert f"[{check}]" in capsys.readouterr().out
+    assert doccheck.main([*argv, "--report-only", check]) == 0
+
+
+def test_the_report_only_switch_names_real_checks() -> None:
+    assert set(doccheck.REPORT_ONLY) <= set(doccheck.CHECKS)
+    assert all(check in doccheck.CHECKS for check, _ in doccheck.ALLOWED)
+
+
+# One wrong fact per check (the mermaid one fails on the parser, or on its absence).
+BAD_SNIPPETS = {
+    "links": "[bad](missing.md)\n",
+    "anchors": "[bad](other.md#nowhere)\n",
+    "make": "Run `make deploy`.\n",
+    "webhookctl": "Run `webhookctl frobnicate`.\n",
+    "paths": "See `lambda/x/y.py`.\n",
+    "tfvars": "Set `var.enable_data_trace`.\n",
+    "tfoutputs": "`tofu output -raw api_id`\n",
+    "envvars": "`RECORD_TTL_DAYS` is read.\n",
+    "metrics": "The `DLQDepth` alarm.\n",
+    "alarms": "The alarm `dlq-depth`.\n",
+    "loggroups": "`/aws/apigateway/<api>-access`\n",
+    "mermaid": "```mermaid\nsequenceDiagram\n  P->>G: POST\n  G-->>\n```\n",
+    "figures": "A cold start takes 412 ms.\n",
+}
+
+
+def test_names_that_are_not_ours_are_allowed_with_a_reason(tmp_path: Path) -> None:
+    doc = "The alarm's metric `NumberOfMessagesSent` has the dimension `QueueName`; `PutRecord` metrics too.\n"
+    root, page = _repo(tmp_path, doc)
+    report = doccheck.run(root, [page], ("metrics",))
+    assert [f.token for f in report.findings] == ["NumberOfMessagesSent"]
+    assert report.skipped["metrics (allowed: not our name)"] == 2
+    assert all(reason for reason in doccheck.ALLOWED.values())
+
+
+# ---- figures --------------------------------------------------------------------------------------------------------
+
+
+def test_figures_must_be_values_of_the_bench_and_capacity_files(tmp_path: Path) -> None:
+    doc = (
+        "A processor cold start takes 323.4 ms (323 ms rounded); the layer is 26.9 MiB (28.2 MB).\n"
+        "At 10k/min it costs $26,709 a month (about $27k), i.e. 10,002 per minute.\n"
+        "A cold start takes 412 ms and the layer is 31 MB; it costs $30,000.\n"
+        "The init phase took 400 ms.\n"
+        "`512 MB` in a code span is configuration, not prose.\n"
+    )
+    assert _findings(tmp_path, doc, "figures") == [(3, "412 ms"), (3, "31 MB"), (3, "$30,000")]
+
+
+def test_figures_in_fences_and_marked_lines_are_not_checked(tmp_path: Path) -> None:
+    doc = (
+        "```sh\ncurl  # 999 ms\n```\n"
+        "The request asks for 10,000+ webhooks per minute. <!-- not-a-figure: the requirement -->\n"
+        "<!-- not-a-figure:start AWS limits -->\nLambda allows 10,240 MB.\n<!-- not-a-figure:end -->\n"
+        "But 777 ms is typed by hand.\n"
+    )
+    root, page = _repo(tmp_path, doc)
+    report = doccheck.run(root, [page], ("figures",))
+    assert [(f.line, f.token) for f in report.findings] == [(8, "777 ms")]
+    assert report.skipped["figures (marked not-a-figure)"] == 2
+
+
+def test_a_generated_block_must_equal_a_fresh_rendering(tmp_path: Path) -> None:
+    from webhookdev.bench.docs import summary_table  # noqa: PLC0415
+
+    fresh = summary_table({"hotpath": {"functions": {"stripe-webhook-validator": HOTPATH_ROW}}})
+    stale = fresh.replace("0.84 ms", "0.79 ms")
+    doc = (
+        f"<!-- generated: bench.docs summary -->\n{fresh}\n<!-- /generated -->\n\n"
+        f"<!-- generated: bench.docs summary -->\n{stale}\n<!-- /generated -->\n\n"
+        "<!-- generated: bench.docs nonsense -->\nx\n<!-- /generated -->\n"
+    )
+    root, page = _repo(tmp_path, doc)
+    report = doccheck.run(root, [page], ("figures",))
+    assert [(f.line, f.token) for f in report.findings] == [(7, "summary"), (13, "nonsense")]
+    assert "0.79" not in " ".join(f.message for f in report.findings), "the stale figure is inside the block"
+
+
+def test_a_generated_page_must_equal_a_fresh_rendering(tmp_path: Path) -> None:
+    from webhookdev.bench.docs import capacity_all, render  # noqa: PLC0415
+
+    root, page = _repo(tmp_path, "")
+    for name in ("bench.json", "capacity.json"):  # the real figures: the page renders every section
+        (root / "docs" / "figures" / name).write_text((REPO / "docs" / "figures" / name).read_text())
+    bench = json.loads((root / "docs/figures/bench.json").read_text())
+    fresh = render(bench, json.loads(json.dumps(capacity_all())))  # the model run afresh, as bench.docs --check
+    page.write_text(fresh)
+    assert doccheck.run(root, [page], ("figures",)).findings == []
+    page.write_text(fresh.replace("| figure | measured |", "| figure | measured by hand |", 1))
+    assert [f.line for f in doccheck.run(root, [page], ("figures",)).findings] == [1]
