@@ -3,7 +3,9 @@
 
 Faults come from the local runtime's hook (devtools/webhookdev/local/worker.py): the harness writes rules to the
 stack's `faults.json` and the functions' SDK calls fail as AWS would make them fail. The Lambda code has no fault
-flag. A provider's retry is simulated by sending the same body again, re-signed as the provider re-signs it.
+flag. One scenario kills the moto server itself and re-applies the Terraform into a fresh one (`stack.restart_moto`'s
+steps); it runs last, as it replaces every resource the session stack had. A provider's retry is simulated by
+sending the same body again, re-signed as the provider re-signs it.
 
 Figures per scenario (sent, acknowledged, recorded, missing) are printed and written to `<stack>/fault-figures.json`.
 """
@@ -19,9 +21,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pytest
+import requests
 from webhookdev import samples, signing
 from webhookdev.cli.reconcile import Report, reconcile, sources_from
 from webhookdev.cli.target import load_local
+from webhookdev.local import stack
 from webhookdev.local.client import StackClient
 from webhookdev.local.settings import Layout
 
@@ -135,6 +139,20 @@ def close(name: str, started: float, sent: int, acknowledged: int) -> Report:
     return report
 
 
+def runtime_has_reread(client: StackClient, since: float, timeout: float = 60.0) -> None:
+    """Wait for a refresh of the runtime's view of the deployment that *started* after ``since``.
+
+    A refresh that finished after ``since`` may have read moto before it; refreshes run one at a time, so the second
+    one to finish after ``since`` began after it."""
+    status_url = f"{client.stack['lambda_endpoint_url']}/_local/status"
+
+    def refreshed_at() -> float:
+        return float(client.http.get(status_url, timeout=10).json()["refreshed_at"])
+
+    first = wait_until("a runtime refresh", lambda: (t := refreshed_at()) > since and t, timeout)
+    wait_until("a second runtime refresh", lambda: refreshed_at() > first, timeout)
+
+
 def records_of(client: StackClient, transaction_id: str) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = client.wait_for_transaction(transaction_id)["events"]
     return events
@@ -231,7 +249,7 @@ def test_processor_down_then_back_processes_everything_queued(local_stack: Stack
     lam.put_function_concurrency(FunctionName=PROCESSOR, ReservedConcurrentExecutions=0)
     sent: list[str] = []
     try:
-        time.sleep(3.5)  # the runtime re-reads the deployment every 2.5 s
+        runtime_has_reread(local_stack, since=time.time())  # every 2.5 s, slower on a loaded machine
         for index in range(3):
             body, content_type, transaction_id = stripe_body(f"down{index}")
             assert deliver(local_stack, body, content_type) == 200
@@ -288,21 +306,6 @@ def test_stripe_secret_rotation_during_traffic(local_stack: StackClient, faults:
     close("Stripe secret rotation", started, sent=sent, acknowledged=acknowledged)
 
 
-def test_storage_gone_means_5xx_never_2xx(local_stack: StackClient, faults: Faults) -> None:
-    started = time.time()
-    body, content_type, transaction_id = stripe_body("gone")
-    # moto unreachable from the validator (its restart window); the request is still signed and well-formed.
-    faults.set({"function": VALIDATOR, "action": "unreachable"})
-
-    statuses = [deliver(local_stack, body, content_type) for _ in range(3)]
-
-    assert all(status >= 500 for status in statuses), statuses
-    faults.clear()
-    assert deliver(local_stack, body, content_type) == 200
-    assert len(records_of(local_stack, transaction_id)) == 1
-    close("storage unreachable (moto down)", started, sent=4, acknowledged=1)
-
-
 def test_reconcile_detects_a_deleted_record_and_replay_restores_it(
     local_stack: StackClient, faults: Faults, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -329,3 +332,68 @@ def test_reconcile_detects_a_deleted_record_and_replay_restores_it(
     capsys.readouterr()
     assert len(records_of(local_stack, sent.transaction_id)) == 1
     close("deleted record, then replay", started, sent=1, acknowledged=1)
+
+
+def outage_reasons(client: StackClient, event_ids: set[str]) -> list[str]:
+    """The validator's log line for each 5xx it answered for these events, in order: proof that the validator itself
+    answered, and why (``storage_unavailable: NoSuchBucket``; a cold validator fails earlier, at its secret)."""
+    return [
+        f"{r.get('outcome')}: {str(r.get('message', '')).split(' failed: ', 1)[-1]}"
+        for r in client.log_records(VALIDATOR)
+        if r.get("event_id") in event_ids and int(r.get("status_code") or 0) >= 500
+    ]
+
+
+def test_moto_restart_is_5xx_until_the_reapply_then_the_retries_are_recorded(
+    local_stack: StackClient, faults: Faults
+) -> None:
+    """moto (all of S3, DynamoDB, SQS, Secrets Manager) is killed mid-run and comes back empty; the Terraform is then
+    applied again. API Gateway and Lambda keep serving meanwhile (the runtime holds its deployment), so every webhook
+    reaches its validator and meets the missing storage there: a 5xx, never a 2xx (acknowledged, then lost) and never
+    a 4xx (the provider would drop the event). The provider's retries after the re-apply are recorded.
+
+    The warm-up delivery's record lives in the old moto's memory and is gone with it: moto loses its state on a
+    restart, AWS does not, so the figures count only the events sent once the outage began."""
+    warm_body, content_type, warm_transaction = stripe_body("warm")
+    assert deliver(local_stack, warm_body, content_type) == 200  # traffic flows: a warm validator, secret cached
+    assert len(records_of(local_stack, warm_transaction)) == 1
+    events = [stripe_body(f"restart{index}") for index in range(3)]
+    event_ids = {f"evt_fault_{transaction.removeprefix('pi_fault_')}" for _, _, transaction in events}
+    started = time.time()
+    answers: list[requests.Response] = []
+
+    def attempt_all() -> None:
+        for body, content_type_, _ in events:  # a provider re-signs every retry
+            answers.append(
+                local_stack.http.post(
+                    local_stack.webhook_url("stripe"),
+                    data=body,
+                    headers=local_stack.signed("stripe", body, content_type_),
+                    timeout=60,
+                )
+            )
+
+    stack.kill_moto()
+    try:
+        attempt_all()  # moto is down: connection refused
+        stack.start_moto()
+        attempt_all()  # a fresh moto: no bucket, no table, no secret yet
+    finally:  # whatever happened, the rest of the session gets a deployed stack back
+        stack.start_moto()  # a no-op when it runs
+        restarted = time.monotonic()
+        local_stack.stack.update(stack.reapply(stack.Options(quiet=True)))  # new API key values and secret ARNs
+        print(f"\n[faults] moto re-apply took {time.monotonic() - restarted:.0f}s")
+
+    assert [a.status_code for a in answers] == [503] * len(answers), [(a.status_code, a.text) for a in answers]
+    assert {a.json()["message"] for a in answers} == {"Temporarily unavailable, retry later"}  # the validator's
+    reasons = outage_reasons(local_stack, event_ids)
+    assert len(reasons) == len(answers), reasons
+    assert all("Connection" in reason for reason in reasons[: len(events)]), reasons
+    assert all(reason.endswith(("NoSuchBucket", "ResourceNotFoundException")) for reason in reasons[len(events) :])
+    assert "storage_unavailable: NoSuchBucket" in reasons, reasons
+    retries = [deliver(local_stack, body, content_type_) for body, content_type_, _ in events]
+
+    assert retries == [200] * len(events)
+    for _, _, transaction_id in events:
+        assert len(records_of(local_stack, transaction_id)) == 1
+    close("moto restarted (storage gone)", started, sent=len(answers) + len(retries), acknowledged=len(retries))

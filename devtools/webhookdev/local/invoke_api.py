@@ -2,24 +2,30 @@
 
 `POST /2015-03-31/functions/{name}/invocations` with `X-Amz-Invocation-Type` RequestResponse (default), Event (202)
 or DryRun (204). A function error is HTTP 200 with `X-Amz-Function-Error: Unhandled` and the error as payload.
-Also `GET /_local/status` and `POST /_local/refresh` for `up` and `status`.
+Also, for `up`, `status` and `stack.restart_moto`: `GET /_local/status`; `POST /_local/refresh` (re-read the target
+from `runtime.json`, end any hold, read the deployment back); `POST /_local/hold` (keep serving what is deployed now
+while moto restarts).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from webhookdev.local.functions import Throttled
 from webhookdev.local.invoker import FunctionNotFound, FunctionNotRunnable, Invoker
+from webhookdev.local.registry import Target
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
-def make_server(invoker: Invoker, host: str, port: int) -> ThreadingHTTPServer:
+def make_server(
+    invoker: Invoker, host: str, port: int, load_target: Callable[[], Target] | None = None
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -44,13 +50,22 @@ def make_server(invoker: Invoker, host: str, port: int) -> ThreadingHTTPServer:
             else:
                 self._error(404, "UnknownOperationException", "unknown operation")
 
+        def _control(self, path: str) -> None:
+            registry = invoker.registry
+            if path == "/_local/hold":
+                registry.hold()
+            elif load_target is None:
+                registry.refresh()
+            else:
+                registry.retarget(load_target())
+            self._reply(200, json.dumps(registry.status()).encode())
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path
-            if path == "/_local/refresh":
-                invoker.registry.refresh()
-                self._reply(200, json.dumps(invoker.registry.status()).encode())
+            if path in ("/_local/refresh", "/_local/hold"):
+                self._control(path)
                 return
             match = _INVOKE_PATH.match(path)
             if match is None:

@@ -86,6 +86,7 @@ class Registry:
         self._refresh_lock = threading.Lock()
         self.snapshot = Snapshot(Deployment(api=None, functions={}), api_error="not read yet")
         self._stop = threading.Event()
+        self._held = threading.Event()
 
     def sink(self, name: str) -> LogSink:
         with self._lock:
@@ -119,6 +120,24 @@ class Registry:
             self.snapshot = snapshot
             return snapshot
 
+    def hold(self) -> None:
+        """Keep serving the current snapshot, whatever moto says, until :meth:`retarget`.
+
+        For a moto restart (`stack.restart_moto`): API Gateway and Lambda do not vanish when S3 and DynamoDB are
+        gone, but here they are read back from moto, which then has nothing (or half a deployment) to read back.
+        """
+        self._held.set()
+
+    @property
+    def held(self) -> bool:
+        return self._held.is_set()
+
+    def retarget(self, target: Target) -> Snapshot:
+        """Serve `target` (the REST API `up` just deployed) from now on, ending any hold, and refresh."""
+        self.target = target
+        self._held.clear()
+        return self.refresh()
+
     def _prepare(self, spec: FunctionSpec) -> FunctionState:
         try:
             code_dir = self.artifacts.unpack(spec.code_sha256)
@@ -144,6 +163,8 @@ class Registry:
     def run_refresher(self) -> threading.Thread:
         def loop() -> None:
             while not self._stop.wait(REFRESH_SECONDS):
+                if self._held.is_set():
+                    continue
                 try:
                     self.refresh()
                 except Exception as error:  # moto briefly unavailable: keep serving the last snapshot
@@ -158,6 +179,7 @@ class Registry:
         api = snapshot.deployment.api
         return {
             "refreshed_at": snapshot.refreshed_at,
+            "held": self.held,
             "api": {"id": api.id, "name": api.name, "stage": api.stage.name} if api else None,
             "api_error": snapshot.api_error,
             "functions": {

@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     layout = Layout.default()
     ports = Ports.from_env()
-    target, roots, max_workers = load_target(args.config or layout.runtime_json)
+    config_path = args.config or layout.runtime_json
+    target, roots, max_workers = load_target(config_path)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     streams.run()
     servers = [
-        invoke_api.make_server(invoker, HOST, ports.invoke),
+        invoke_api.make_server(invoker, HOST, ports.invoke, lambda: load_target(config_path)[0]),
         gateway.make_server(
             gateway.Gateway(invoker, LogSink(layout.logs_dir / "api-gateway.log")), HOST, ports.gateway
         ),

@@ -4,6 +4,8 @@
 put the demo secrets, wait until the runtime serves what was deployed, and write `.local/stack.json`.
 `down`: stop the supervisor and everything under it, verify by pid that nothing is left, and forget the stack's
 state (moto keeps everything in memory, so the next `up` starts a fresh stack with fresh secrets).
+`restart_moto` (= `kill_moto`, `start_moto`, `reapply`): moto dies and comes back empty while the rest keeps running,
+then the Terraform is applied again; the fault tests use the steps to send webhooks while storage is gone.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from typing import Any
 import requests
 
 from webhookdev import providers
-from webhookdev.local import paypal_stub, seeding, tls
+from webhookdev.local import paypal_stub, seeding, supervisor, tls
 from webhookdev.local.deployed import read_functions
 from webhookdev.local.procs import PidFiles, is_ours, pid_alive, port_free, port_listening, spawn, stop_pid
 from webhookdev.local.registry import aws_client
 from webhookdev.local.settings import HOST, REGION, Layout, Ports
-from webhookdev.local.terraform import Tofu, prepare_workdir
+from webhookdev.local.terraform import Tofu, TofuFailed, prepare_workdir
 
 READY_TIMEOUT_S = 120.0
 #: Terraform outputs that name the REST API and stage to serve, in order of preference.
@@ -163,12 +165,18 @@ def up(options: Options | None = None) -> dict[str, Any]:
         argv = [sys.executable, "-m", "webhookdev.local.supervisor"]
         if options.owner_pid is not None:
             argv += ["--owner-pid", str(options.owner_pid)]
-        supervisor = spawn(argv, layout.logs_dir / "supervisor.log", _child_env(layout), layout.repo, new_session=True)
-        PidFiles(layout.pids_dir).write("supervisor", supervisor.pid)
+        proc = spawn(argv, layout.logs_dir / "supervisor.log", _child_env(layout), layout.repo, new_session=True)
+        PidFiles(layout.pids_dir).write("supervisor", proc.pid)
     else:
         _say(options, "the local stack is running: re-applying the Terraform")
     _wait("moto", lambda: requests.get(f"{ports.moto_url}/moto-api/", timeout=2).ok, 60)
+    stack = _deploy(options, layout, ports, source, init=True)
+    _say(options, f"local stack ready in {time.monotonic() - started:.0f}s: {stack['base_url']}")
+    return stack
 
+
+def _deploy(options: Options, layout: Layout, ports: Ports, source: Path, *, init: bool) -> dict[str, Any]:
+    """Apply the Terraform into the running moto, put the secrets, let the runtime serve it, write stack.json."""
     var_files = _var_files(options, source)
     generated = layout.tf_dir / "local-stack.tfvars.json"
     declared = _declared_variables(source)
@@ -178,7 +186,8 @@ def up(options: Options | None = None) -> dict[str, Any]:
     generated.write_text(json.dumps(stack_vars, indent=2))
     tofu = Tofu(layout.tf_dir, (*var_files, generated), layout.logs_dir)
     _say(options, f"tofu apply into moto at {ports.moto_url} (log: {layout.logs_dir / 'tofu-apply.log'})")
-    tofu.init()
+    if init:
+        tofu.init()
     tofu.apply()
     outputs = tofu.outputs()
 
@@ -204,8 +213,75 @@ def up(options: Options | None = None) -> dict[str, Any]:
     status = _wait_for_runtime(ports)
     stack = _stack_document(layout, ports, outputs, status, values)
     layout.stack_json.write_text(json.dumps(stack, indent=2))
-    _say(options, f"local stack ready in {time.monotonic() - started:.0f}s: {stack['base_url']}")
     return stack
+
+
+# -- a moto restart (issue 10: storage gone mid-run) ----------------------------------------------------------------
+
+
+def _signal_supervisor(layout: Layout, signum: int) -> None:
+    pid = _supervisor_pid(layout)
+    if pid is None:
+        raise StackError("the local stack is not running (make up)")
+    os.kill(pid, signum)
+
+
+def kill_moto() -> None:
+    """Kill the moto server with SIGKILL, as a crash would, and keep the rest of the stack running.
+
+    The runtime is told first to keep serving the REST API and functions it has (AWS keeps API Gateway and Lambda
+    when S3 and DynamoDB fail), so a webhook still reaches its validator and meets the missing storage there. Every
+    bucket, table, queue and secret is gone with moto's memory: only :func:`start_moto` and :func:`reapply` (or
+    `down`) bring the stack back.
+    """
+    layout = Layout.default()
+    ports = Ports.from_env()
+    requests.post(f"{ports.invoke_url}/_local/hold", timeout=30).raise_for_status()
+    moto = PidFiles(layout.pids_dir).read("moto")
+    _signal_supervisor(layout, supervisor.KILL_MOTO)
+    _wait("moto to die", lambda: moto is None or not pid_alive(moto), 15)
+    _wait("moto's port to close", lambda: not port_listening(HOST, ports.moto), 15)
+
+
+def start_moto() -> None:
+    """Start a fresh, empty moto on the same port (after :func:`kill_moto`); nothing is deployed in it yet."""
+    layout = Layout.default()
+    ports = Ports.from_env()
+    _signal_supervisor(layout, supervisor.START_MOTO)
+    _wait("the new moto", lambda: requests.get(f"{ports.moto_url}/moto-api/", timeout=2).ok, 60)
+
+
+def reapply(options: Options | None = None, attempts: int = 2) -> dict[str, Any]:
+    """Deploy into a fresh moto as `up` does (its old state describes resources that no longer exist), with the
+    same secrets, and have the runtime serve the new deployment. Returns the new stack document.
+
+    A failed apply leaves moto half-deployed, which no second apply from an empty state can finish (seen once, at a
+    load average of 12: moto created a function and the provider's repeated CreateFunction got 409 for five
+    minutes). So another attempt starts again from a fresh moto."""
+    options = options or Options()
+    layout = Layout.default()
+    ports = Ports.from_env()
+    source = (options.source or layout.repo).resolve()
+    for attempt in range(1, attempts + 1):
+        for path in (layout.tf_dir / "terraform.tfstate", layout.tf_dir / "terraform.tfstate.backup"):
+            path.unlink(missing_ok=True)
+        initialized = (layout.tf_dir / ".terraform").is_dir()
+        try:
+            return _deploy(options, layout, ports, source, init=not initialized)
+        except TofuFailed as error:
+            if attempt == attempts:
+                raise
+            print(f"re-apply failed, starting again from a fresh moto: {str(error).splitlines()[0]}", file=sys.stderr)
+            kill_moto()
+            start_moto()
+    raise AssertionError("unreachable")
+
+
+def restart_moto(options: Options | None = None) -> dict[str, Any]:
+    """Kill moto, start a fresh one on the same port and re-apply the Terraform into it; the rest keeps running."""
+    kill_moto()
+    start_moto()
+    return reapply(options)
 
 
 def _var_files(options: Options, source: Path) -> list[Path]:

@@ -1,9 +1,9 @@
 """S3 object keys (docs/design.md): ``{provider}/{yyyy}/{mm}/{dd}/{event_id}.{json|txt}``.
 
 Keying by the provider event id keeps two events of one transaction on one day apart. Raw objects are write-once
-(:mod:`webhook_core.rawstore`): a duplicate delivery on the same day finds its own object and writes nothing. An id
-that sanitising changes gets a digest of the masked original id appended (``~id-<sha256/16>``), so ids that differ
-only in sanitised characters never share a raw key.
+(:mod:`webhook_core.rawstore`): a duplicate delivery on the same day finds its own object and writes nothing. Raw and
+processed keys name the event with :func:`object_name`: an id that sanitising changes gets a digest of the masked
+original id appended (``~id-<sha256/16>``), so ids that differ only in sanitised characters never share a key.
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ def raw_payload_key(provider: str, event_id: str, received_at: float | datetime,
     return f"{_date_prefix(provider, received_at)}/{object_name(event_id)}.{extension}"
 
 
-def processed_key(provider: str, event_id: str, event_time: float | datetime) -> str:
-    """Key of the normalized record in the processed bucket; the date is the event time (UTC)."""
-    return f"{_date_prefix(provider, event_time)}/{_guarded(sanitize_event_id(event_id))}.json"
+def processed_key(provider: str, event_id: str, event_time: float | datetime, index: int = 0) -> str:
+    """Key of the normalized record in the processed bucket; the date is the event time (UTC).
+
+    ``index`` numbers the records of one event after the first (a PayPal IPN can carry several): ``~<index>`` before
+    the extension. ``~`` is never in a sanitised id, so record 1 of ``a`` cannot take the key of an event ``a.1``.
+    """
+    suffix = f"~{index}" if index else ""
+    return f"{_date_prefix(provider, event_time)}/{object_name(event_id)}{suffix}.json"

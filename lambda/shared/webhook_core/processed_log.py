@@ -67,8 +67,7 @@ class ProcessedLog:
         """What the record's ``processed_s3_key`` says: the object's key, or the Firehose partition prefix."""
         if self.mode == FIREHOSE:
             return processed_prefix(provider, event_time)
-        key = processed_key(provider, event_id, event_time)
-        return key.removesuffix(".json") + f".{index}.json" if index else key
+        return processed_key(provider, event_id, event_time, index)
 
     def deliver(self, bucket: str, key: str, line: bytes) -> None:
         """Store one JSON line; raises on failure (the invocation then fails, is retried, then parked in the DLQ)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -9,7 +10,8 @@ import pytest
 from webhook_core import errors
 from webhook_core.config import Settings, setting
 from webhook_core.errors import http_status
-from webhook_core.keys import processed_key, raw_payload_key, sanitize_event_id
+from webhook_core.keys import object_name, processed_key, raw_payload_key, sanitize_event_id
+from webhook_core.processed_log import ProcessedLog
 from webhook_core.providers import PROVIDERS, get_provider
 from webhook_core.secrets import SecretCache
 
@@ -45,7 +47,29 @@ def test_raw_and_processed_keys_follow_the_design() -> None:
     assert raw_payload_key("paypal", "ipn-1", when.timestamp(), "application/x-www-form-urlencoded; charset=x") == (
         "paypal/2026/01/02/ipn-1.txt"
     )
-    assert processed_key("square", "e/1", 0) == "square/1970/01/01/e_1.json"
+    assert processed_key("square", "e_1", 0) == "square/1970/01/01/e_1.json"
+    assert processed_key("square", "e/1", 0) == f"square/1970/01/01/{object_name('e/1')}.json"
+    assert object_name("e/1").startswith("e_1~id-")
+
+
+def test_processed_keys_of_ids_differing_only_in_sanitised_characters_differ() -> None:
+    ids = ["evt_a_b", "evt_a/b", "evt_a b", "evt_a:b", "evt_a\u00e9b", "evt_a\u00e8b"]
+
+    keys = {processed_key("stripe", event_id, 0) for event_id in ids}
+
+    assert len(keys) == len(ids)
+    for event_id in ids:  # one naming function for both buckets: the raw and the processed object share the name
+        raw = raw_payload_key("stripe", event_id, 0, "application/json")
+        assert processed_key("stripe", event_id, 0) == raw
+
+
+def test_later_records_of_an_event_never_take_another_events_processed_key() -> None:
+    log = ProcessedLog(s3=None, subsegment=lambda _name: contextlib.nullcontext(), environ={})  # type: ignore[arg-type]
+
+    second_record_of_a = log.key("stripe", "evt_a", 0, 1)
+
+    assert second_record_of_a != log.key("stripe", "evt_a.1", 0, 0)
+    assert second_record_of_a == "stripe/1970/01/01/evt_a~1.json"
 
 
 @pytest.mark.parametrize(

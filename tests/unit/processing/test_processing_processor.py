@@ -157,6 +157,23 @@ def test_distinct_events_of_one_transaction_in_one_second_are_both_kept(
     ]
 
 
+def test_events_whose_ids_differ_only_in_sanitised_characters_keep_their_own_processed_objects(
+    processor: Processor, aws: dict[str, Any]
+) -> None:
+    ids = ["evt_collide/1", "evt_collide_1", "evt_collide:1"]
+    for index, event_id in enumerate(ids):
+        processor.process(
+            rendered_event("stripe", "payment_intent_succeeded", event_id=event_id, transaction_id=f"pi_c{index}")
+        )
+
+    stored = {item["event_id"]: item for item in records_only(aws)}
+
+    assert sorted(stored) == sorted(ids)
+    assert len(processed_keys(aws)) == len(ids)  # none overwrote another
+    for event_id, item in stored.items():
+        assert processed_object(aws, item["processed_s3_key"])["event_id"] == event_id
+
+
 def test_processed_key_date_is_the_event_date(processor: Processor, aws: dict[str, Any]) -> None:
     processor.process(sample_event("stripe", "charge_dispute_closed"))  # 30 days after the sample day
     assert processed_keys(aws) == ["stripe/2026/12/27/evt_1QPZc42eZvKYlo2CnH3gB7Td.json"]
