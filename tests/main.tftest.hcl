@@ -531,8 +531,11 @@ run "monitoring" {
   }
 
   assert {
-    condition     = aws_xray_sampling_rule.this[0].fixed_rate == 0.1 && aws_xray_sampling_rule.this[0].reservoir_size == 1
-    error_message = "X-Ray sampling: 10% with a reservoir of 1 per second."
+    condition = (
+      aws_xray_sampling_rule.this[0].fixed_rate == 0.1 && aws_xray_sampling_rule.this[0].reservoir_size == 1 &&
+      aws_xray_sampling_rule.this[0].rule_name == "payment-webhooks-dev"
+    )
+    error_message = "X-Ray sampling: 10% with a reservoir of 1 per second, in a rule named <project>-<environment>."
   }
 
   assert {
@@ -708,6 +711,36 @@ run "name_suffix_makes_every_account_wide_name_unique" {
       "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/webhook-processor-dev:*",
     )
     error_message = "The processor may write only its own (suffixed) log group."
+  }
+}
+
+# X-Ray rule names are account-wide and at most 32 characters: with a long project_name, dev and prod in one account
+# must still get two rules (the two expected names differ only in their hash of the whole name).
+run "long_project_name_keeps_dev_xray_rule_apart" {
+  command = apply
+
+  variables {
+    project_name = "acme-payments-webhook-platform-eu"
+  }
+
+  assert {
+    condition     = aws_xray_sampling_rule.this[0].rule_name == "acme-payments-webhook-p-86d6b298"
+    error_message = "A name over 32 characters keeps its first 23 and 8 hex digits of sha1(<project>-<environment>)."
+  }
+}
+
+run "long_project_name_keeps_prod_xray_rule_apart" {
+  command = apply
+
+  variables {
+    project_name                 = "acme-payments-webhook-platform-eu"
+    environment                  = "prod"
+    dynamodb_deletion_protection = true
+  }
+
+  assert {
+    condition     = aws_xray_sampling_rule.this[0].rule_name == "acme-payments-webhook-p-c7226c88"
+    error_message = "prod's rule differs from dev's even when <project>-<environment> is cut to 32 characters."
   }
 }
 

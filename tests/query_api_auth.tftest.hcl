@@ -1,15 +1,23 @@
-# The query API's two authentication modes (decision 12, amended; docs/api.md), planned on modules/api-gateway with
-# the real AWS provider offline (fake credentials, no API call at plan time) so that the IAM policy documents are
-# rendered for real. Only the REST API's and the stage's computed ids are overridden.
+# The query API's two authentication modes (decision 12, amended; docs/api.md), applied on modules/api-gateway against
+# a mock AWS provider. The same file runs on OpenTofu and on Terraform (1.7+): `command = apply` because only
+# OpenTofu fills computed ids at plan (Terraform needs `override_during`, 1.11+, which OpenTofu rejects), and the
+# policies are checked on the statements our code gives data.aws_iam_policy_document (sid, effect, actions,
+# resources, principals, conditions), which both engines know; rendering them to JSON is the provider's job. Each
+# policy document's mocked JSON is distinct, so that the outputs and the REST API policy are proven wired to the right
+# document.
 
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "mock"
-  secret_key                  = "mock"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
+# Only the policy documents need realistic values (the REST API policy must be JSON), so no mock data is shared with
+# the other files (OpenTofu 1.10 has no `source` for mock_provider; docs/contributing.md).
+mock_provider "aws" {}
+
+override_data {
+  target = data.aws_iam_policy_document.query_invoke
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"QueryInvokeMock\",\"Effect\":\"Allow\",\"Action\":\"none:None\",\"Resource\":\"*\"}]}" }
+}
+
+override_data {
+  target = data.aws_iam_policy_document.resource_policy
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ResourcePolicyMock\",\"Effect\":\"Deny\",\"Action\":\"none:None\",\"Resource\":\"*\"}]}" }
 }
 
 override_resource {
@@ -70,7 +78,7 @@ variables {
 }
 
 run "iam_is_the_default" {
-  command = plan
+  command = apply
 
   module {
     source = "./modules/api-gateway"
@@ -99,19 +107,23 @@ run "iam_is_the_default" {
     error_message = "Webhook routes keep their authorizer-supplied usage keys."
   }
 
+  # jsondecode(jsonencode(...)) turns the statement blocks (sets included, sorted) into plain tuples and objects, so
+  # that they compare with a literal on both engines.
   assert {
-    condition = jsondecode(output.query_invoke_policy_json) == {
-      Version = "2012-10-17"
-      Statement = [{
-        Sid    = "InvokeTransactionQueries"
-        Effect = "Allow"
-        Action = "execute-api:Invoke"
-        Resource = [
-          "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions/*",
-          "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions",
-        ]
-      }]
-    }
+    condition = jsondecode(jsonencode(data.aws_iam_policy_document.query_invoke[0].statement)) == [{
+      sid         = "InvokeTransactionQueries"
+      effect      = "Allow"
+      actions     = ["execute-api:Invoke"]
+      not_actions = null
+      resources = [
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions",
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions/*",
+      ]
+      not_resources  = null
+      principals     = []
+      not_principals = []
+      condition      = []
+    }] && output.query_invoke_policy_json == data.aws_iam_policy_document.query_invoke[0].json
     error_message = "The consumer policy allows execute-api:Invoke on exactly the two GET query routes of this stage."
   }
 
@@ -132,7 +144,7 @@ run "iam_is_the_default" {
 }
 
 run "iam_with_listed_principals_gets_a_resource_policy" {
-  command = plan
+  command = apply
 
   module {
     source = "./modules/api-gateway"
@@ -144,34 +156,39 @@ run "iam_with_listed_principals_gets_a_resource_policy" {
 
   assert {
     condition = {
-      for st in jsondecode(output.resource_policy_json).Statement : st.Sid => [st.Effect, try(st.Principal.AWS, st.Principal), st.Resource, try(st.Condition, null)]
+      for st in jsondecode(jsonencode(data.aws_iam_policy_document.resource_policy[0].statement)) :
+      st.sid => [st.effect, st.actions, st.principals, st.resources, st.condition, st.not_actions, st.not_resources, st.not_principals]
       } == {
-      ProvidersPostWebhooks = ["Allow", "*", [
-        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/POST/api/v1/webhooks/stripe",
+      ProvidersPostWebhooks = ["Allow", ["execute-api:Invoke"], [{ type = "*", identifiers = ["*"] }], [
         "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/POST/api/v1/webhooks/square",
-      ], null]
-      ListedPrincipalsQuery = ["Allow", "arn:aws:iam::123456789012:role/reporting", [
-        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions/*",
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/POST/api/v1/webhooks/stripe",
+      ], [], null, null, []]
+      ListedPrincipalsQuery = ["Allow", ["execute-api:Invoke"], [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:role/reporting"] }], [
         "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions",
-      ], null]
-      NobodyElseQueries = ["Deny", "*", [
         "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions/*",
+      ], [], null, null, []]
+      NobodyElseQueries = ["Deny", ["execute-api:Invoke"], [{ type = "*", identifiers = ["*"] }], [
         "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions",
-      ], { ArnNotLike = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/reporting" } }]
-    }
+        "arn:aws:execute-api:us-east-1:123456789012:abc123defg/dev/GET/api/v1/transactions/*",
+      ], [{ test = "ArnNotLike", variable = "aws:PrincipalArn", values = ["arn:aws:iam::123456789012:role/reporting"] }], null, null, []]
+    } && length(data.aws_iam_policy_document.resource_policy[0].statement) == 3
     error_message = "The resource policy keeps the webhooks open and limits the query routes to the listed principals."
   }
 
   assert {
-    condition     = length(aws_api_gateway_rest_api_policy.this) == 1
-    error_message = "Listed principals create the REST API policy."
+    condition = (
+      length(aws_api_gateway_rest_api_policy.this) == 1 &&
+      aws_api_gateway_rest_api_policy.this[0].policy == data.aws_iam_policy_document.resource_policy[0].json &&
+      output.resource_policy_json == data.aws_iam_policy_document.resource_policy[0].json
+    )
+    error_message = "Listed principals create the REST API policy from the resource policy document."
   }
 }
 
 # An account root in Principal stands for the whole account, but aws:PrincipalArn is never the root for a role's call:
 # listed accounts are matched on aws:PrincipalAccount, ANDed with the listed role and user ARNs.
 run "listed_accounts_are_matched_by_account_not_by_root_arn" {
-  command = plan
+  command = apply
 
   module {
     source = "./modules/api-gateway"
@@ -182,23 +199,23 @@ run "listed_accounts_are_matched_by_account_not_by_root_arn" {
   }
 
   assert {
-    condition = [for st in jsondecode(output.resource_policy_json).Statement : st.Condition if st.Sid == "NobodyElseQueries"][0] == {
-      ArnNotLike      = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/reporting" }
-      StringNotEquals = { "aws:PrincipalAccount" = "210987654321" }
-    }
+    condition = [for st in jsondecode(jsonencode(data.aws_iam_policy_document.resource_policy[0].statement)) : st.condition if st.sid == "NobodyElseQueries"][0] == [
+      { test = "ArnNotLike", variable = "aws:PrincipalArn", values = ["arn:aws:iam::123456789012:role/reporting"] },
+      { test = "StringNotEquals", variable = "aws:PrincipalAccount", values = ["210987654321"] },
+    ]
     error_message = "Deny unless the caller is a listed role/user or in a listed account."
   }
 
   assert {
-    condition = toset([for st in jsondecode(output.resource_policy_json).Statement : st.Principal.AWS if st.Sid == "ListedPrincipalsQuery"][0]) == toset([
-      "arn:aws:iam::123456789012:role/reporting", "arn:aws:iam::210987654321:root",
-    ])
+    condition = [for st in jsondecode(jsonencode(data.aws_iam_policy_document.resource_policy[0].statement)) : st.principals if st.sid == "ListedPrincipalsQuery"][0] == [{
+      type = "AWS", identifiers = ["arn:aws:iam::123456789012:role/reporting", "arn:aws:iam::210987654321:root"]
+    }]
     error_message = "Every listed principal is allowed on the query routes."
   }
 }
 
 run "only_accounts_listed" {
-  command = plan
+  command = apply
 
   module {
     source = "./modules/api-gateway"
@@ -209,15 +226,15 @@ run "only_accounts_listed" {
   }
 
   assert {
-    condition = [for st in jsondecode(output.resource_policy_json).Statement : st.Condition if st.Sid == "NobodyElseQueries"][0] == {
-      StringNotEquals = { "aws:PrincipalAccount" = "210987654321" }
-    }
+    condition = [for st in jsondecode(jsonencode(data.aws_iam_policy_document.resource_policy[0].statement)) : st.condition if st.sid == "NobodyElseQueries"][0] == [
+      { test = "StringNotEquals", variable = "aws:PrincipalAccount", values = ["210987654321"] },
+    ]
     error_message = "With accounts only, the deny matches on the account alone."
   }
 }
 
 run "api_key_mode_keeps_the_query_caller_authorizer" {
-  command = plan
+  command = apply
 
   module {
     source = "./modules/api-gateway"

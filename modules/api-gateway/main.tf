@@ -553,6 +553,7 @@ data "aws_iam_policy_document" "query_invoke" {
 
   statement {
     sid       = "InvokeTransactionQueries"
+    effect    = "Allow"
     actions   = ["execute-api:Invoke"]
     resources = local.query_invoke_arns
   }
@@ -565,6 +566,7 @@ data "aws_iam_policy_document" "resource_policy" {
 
   statement {
     sid       = "ProvidersPostWebhooks"
+    effect    = "Allow"
     actions   = ["execute-api:Invoke"]
     resources = local.webhook_invoke_arns
 
@@ -576,6 +578,7 @@ data "aws_iam_policy_document" "resource_policy" {
 
   statement {
     sid       = "ListedPrincipalsQuery"
+    effect    = "Allow"
     actions   = ["execute-api:Invoke"]
     resources = local.query_invoke_arns
 

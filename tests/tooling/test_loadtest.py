@@ -25,12 +25,16 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[list[tuple[str, bytes]]] = []
     delay_s: ClassVar[float] = 0.0
 
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Recorder.seen.append((self.headers["Stripe-Signature"], body))
+        with _Recorder.lock:  # the server is threaded: number each arrival once
+            _Recorder.seen.append((self.headers["Stripe-Signature"], body))
+            arrival = len(_Recorder.seen)
         time.sleep(_Recorder.delay_s)
-        # Answer 200 for even-numbered arrivals and 503 for odd ones, so status counting is observable.
-        status = 200 if len(_Recorder.seen) % 2 else 503
+        # Answer 200 for odd-numbered arrivals and 503 for even ones, so status counting is observable.
+        status = 200 if arrival % 2 else 503
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--secret-from-aws",
         action="store_true",
-        help="read the signing secret from Secrets Manager (webhook-processor/<provider>/secret)",
+        help="read the signing secret from Secrets Manager (the secret the provider_secret_arns output names)",
     )
     p.add_argument("--square-notification-url", help="URL Square signs (default: stack value, else the POST URL)")
     p.add_argument("--paypal-webhook-id", help="PayPal webhook id to sign with (default: stack value)")

@@ -12,7 +12,7 @@ from webhook_core.providers import get_provider
 
 from webhookdev import providers, samples
 from webhookdev.cli.errors import EXIT_OK, EXIT_REJECTED, CliError
-from webhookdev.cli.target import Target
+from webhookdev.cli.target import Target, default_secret_name
 from webhookdev.providers import SigningFlags
 
 __all__ = ["SigningFlags"]  # re-exported: the load generator and the benchmarks build these flags too
@@ -20,7 +20,6 @@ __all__ = ["SigningFlags"]  # re-exported: the load generator and the benchmarks
 JSON = samples.JSON_CONTENT_TYPE
 FORM = samples.FORM_CONTENT_TYPE
 
-SECRET_NAME = "webhook-processor/{provider}/secret"  # noqa: S105 - a name (secrets.tf), not a secret
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -73,7 +72,7 @@ Signing = Mapping[str, str]  # stack.json's `signing.<provider>` shape; each plu
 
 
 def _secret_from_aws(target: Target, provider: str) -> Mapping[str, Any]:
-    name = SECRET_NAME.format(provider=provider)
+    name = target.secret_id(provider)
     try:
         raw = target.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
         value = json.loads(raw)
@@ -109,15 +108,18 @@ def resolve_signing(
     except ValueError as exc:
         raise CliError(str(exc)) from None
     missing = [key for key in needed if not material.get(key)]
+    secret_id = default_secret_name(provider)
     if missing and not flags.secrets:
         target = load_target()
         if target.name == "aws" and not flags.secret_from_aws and len(missing) == len(needed):
             raise CliError(f"no {provider} signing secret: pass --secret or --secret-from-aws")
+        if flags.secret_from_aws:
+            secret_id = target.secret_id(provider)
         material = {**_from_target(provider, flags, lambda: target), **material}
     material = {**plugin.fallback_material(url), **material}
     missing = [key for key in needed if not material.get(key)]
     if missing:
-        where = SECRET_NAME.format(provider=provider) if flags.secret_from_aws else f"stack.json signing.{provider}"
+        where = secret_id if flags.secret_from_aws else f"stack.json signing.{provider}"
         raise CliError(
             f"cannot sign a {provider} webhook without {', '.join(missing)} (not in the flags or {where}); "
             "pass them with --secret or --signing KEY=VALUE (or the provider's own flags, see --help)"

@@ -32,7 +32,13 @@ PROCESSOR_ARN_OUTPUTS = ("processor_function_arn", "webhook_processor_arn")
 FUNCTION_ARNS_OUTPUTS = ("function_arns", "lambda_function_arns")
 PROCESSOR_KEYS = ("processor", "webhook-processor", "webhook_processor")
 QUERY_AUTHORIZATION_OUTPUTS = ("query_api_authorization",)
+SECRET_ARNS_OUTPUTS = ("provider_secret_arns",)
 QUERY_AUTHORIZATIONS = ("AWS_IAM", "API_KEY")
+
+
+def default_secret_name(provider: str) -> str:
+    """The request's secret name (secrets.tf without a name_suffix)."""
+    return f"webhook-processor/{provider}/secret"
 
 
 def repo_root() -> Path:
@@ -101,6 +107,17 @@ class Target:
             arn = next((arns[k] for k in PROCESSOR_KEYS if isinstance(arns.get(k), str)), None)
         if not isinstance(arn, str) or not arn:
             raise CliError(f"the {self.name} target has no processor function ARN output ({PROCESSOR_ARN_OUTPUTS[0]})")
+        return arn
+
+    def secret_id(self, provider: str) -> str:
+        """The provider's signing secret in Secrets Manager: its ARN from the outputs, since its name carries the
+        deployment's name_suffix; the request's name only for a deployment without that output."""
+        arns = self.output(*SECRET_ARNS_OUTPUTS)
+        if arns is None:
+            return default_secret_name(provider)
+        arn = arns.get(provider) if isinstance(arns, Mapping) else None
+        if not isinstance(arn, str) or not arn:
+            raise CliError(f"the {self.name} target's {SECRET_ARNS_OUTPUTS[0]} output has no {provider} secret")
         return arn
 
     def query_authorization(self) -> str:

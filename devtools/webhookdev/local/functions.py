@@ -154,10 +154,12 @@ class Worker:
         )
         os.close(req_r)
         os.close(resp_w)
-        if self.process.stdout is not None:
-            sink.pump(self.process.stdout, "stdout")
-        if self.process.stderr is not None:
-            sink.pump(self.process.stderr, "stderr")
+        # The pumps copy the worker's output into the log; stop() waits for them so that no line is lost.
+        self._pumps = [
+            sink.pump(stream, name)
+            for stream, name in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr"))
+            if stream is not None
+        ]
         self._lines = _Lines(self._resp_r)
         self.alive = True
         self.cold = True
@@ -249,6 +251,8 @@ class Worker:
                 os.close(fd)
         stop_pid(self.process.pid, timeout=2.0)
         self.process.wait(timeout=5)
+        for pump in self._pumps:  # the worker is gone: its pipes reach EOF once the last lines are written
+            pump.join(timeout=5)
 
 
 class FunctionRuntime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -133,8 +134,9 @@ def test_zero_reserved_concurrency_throttles(runtime_for) -> None:
 
 
 def test_logs_are_json_lines_with_platform_records(runtime_for, tmp_path: Path) -> None:
-    call(runtime_for(), {})
-    runtime_for().retire()
+    runtime = runtime_for()
+    call(runtime, {})
+    runtime.retire()
 
     lines = [json.loads(line) for line in (tmp_path / "logs" / "echo.log").read_text().splitlines()]
 
@@ -143,6 +145,26 @@ def test_logs_are_json_lines_with_platform_records(runtime_for, tmp_path: Path) 
     assert "platform.report" in types
     assert {"level": "INFO", "message": "called", "n": 1} in lines
     assert any(line.get("message") == "plain text line" and line.get("type") == "function" for line in lines)
+
+
+def test_retire_returns_only_after_every_line_of_the_worker_is_in_the_log(
+    runtime_for, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A slow log writer (a loaded machine) must not lose the lines of a worker that is being stopped.
+    original = LogSink.line
+
+    def slow_line(self: LogSink, text: str, stream: str) -> None:
+        time.sleep(0.3)
+        original(self, text, stream)
+
+    monkeypatch.setattr(LogSink, "line", slow_line)
+    runtime = runtime_for()
+    call(runtime, {})
+    runtime.retire()
+
+    lines = [json.loads(line) for line in (tmp_path / "logs" / "echo.log").read_text().splitlines()]
+    assert {"level": "INFO", "message": "called", "n": 1} in lines
+    assert any(line.get("message") == "plain text line" for line in lines)
 
 
 def test_retire_stops_idle_workers(runtime_for) -> None:
