@@ -210,11 +210,22 @@ def summarize(samples: dict[str, dict[str, list[tuple[float, float]]]]) -> dict[
     return out
 
 
+def _shown(path: Path | None) -> str:
+    """A path as the docs show it: relative to the checkout when inside it, so the page is the same in every clone."""
+    if path is None:
+        return "-"
+    root = Path(__file__).resolve().parents[3]
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def measure(runs: int, layer: Path | None, functions_dir: Path | None) -> dict[str, Any]:
     """The cold-start section of the bench: figures plus how they were taken."""
     return {
         "runs": runs,
-        "source": f"{functions_dir} + {layer}" if layer else "lambda/ + dev venv",
+        "source": f"{_shown(functions_dir)} + {_shown(layer)}" if layer else "lambda/ + dev venv",
         "goals": {"ratio_to_floor": FLOOR_RATIO_GOAL, "ratio_to_naive": NAIVE_RATIO_GOAL},
         "functions": summarize(run(runs, layer, functions_dir)),
         "load_average_1m": round(os.getloadavg()[0], 2),
