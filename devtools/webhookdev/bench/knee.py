@@ -26,9 +26,9 @@ import requests
 
 from webhookdev.bench import load
 from webhookdev.loadtest import percentile
+from webhookdev.local.procs import CLOCK_TICKS, process_cpu_seconds
 from webhookdev.local.settings import Layout, Ports
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 P99_GOAL_MS = 1000.0
 #: At most this many seconds of arrivals may still wait in the async queue when a step ends.
 ASYNC_BACKLOG_S = 2.0
@@ -36,10 +36,9 @@ ASYNC_BACKLOG_S = 2.0
 
 def _cpu_seconds(pid: int) -> float:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return process_cpu_seconds(pid)
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        return 0.0  # the process ended during the step
 
 
 def _machine_busy_seconds() -> float:

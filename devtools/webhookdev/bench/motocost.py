@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import subprocess
 import sys
 from typing import Any
 
+from webhookdev.local.procs import process_cpu_seconds
 from webhookdev.local.registry import aws_client
 
 SERVER = """
@@ -35,19 +35,12 @@ print("ready", flush=True)
 threading.Event().wait()
 """
 VARIANTS = ("as moto ships", "savings")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def one_run(variant: str, requests: int) -> float:
@@ -74,11 +67,11 @@ def one_run(variant: str, requests: int) -> float:
         )  # fmt: skip
         for n in range(10):  # warm-up: first-call imports and connection set-up
             s3.put_object(Bucket="bench-raw", Key=f"warm/{n}", Body=b"{}")
-        before = _cpu_seconds(server.pid)
+        before = process_cpu_seconds(server.pid)
         for n in range(requests // 2):
             s3.put_object(Bucket="bench-raw", Key=f"raw/{n}", Body=b"x" * 2000, IfNoneMatch="*")
             dynamodb.put_item(TableName="bench", Item={"id": {"S": str(n)}, "body": {"S": "y" * 600}})
-        return (_cpu_seconds(server.pid) - before) / (2 * (requests // 2)) * 1000
+        return (process_cpu_seconds(server.pid) - before) / (2 * (requests // 2)) * 1000
     finally:
         server.terminate()
         server.wait(timeout=30)
