@@ -29,33 +29,11 @@ resource "aws_sqs_queue" "outbox_failures" {
   sqs_managed_sse_enabled   = true
 }
 
-data "aws_iam_policy_document" "outbox_failures" {
-  count = var.enable_event_bus ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.outbox_failures[0].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
 resource "aws_sqs_queue_policy" "outbox_failures" {
   count = var.enable_event_bus ? 1 : 0
 
   queue_url = aws_sqs_queue.outbox_failures[0].id
-  policy    = data.aws_iam_policy_document.outbox_failures[0].json
+  policy    = data.aws_iam_policy_document.sqs_tls_only["outbox_failures"].json
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -9,13 +9,23 @@ resource "aws_sqs_queue" "dlq" {
   sqs_managed_sse_enabled = true
 }
 
-data "aws_iam_policy_document" "dlq" {
-  # Events carry payment payloads: never in clear text.
+locals {
+  # Every queue of the stack carries payment data (the DLQ: async events; the outbox's: batch descriptions).
+  tls_only_queues = merge(
+    { dlq = aws_sqs_queue.dlq.arn },
+    var.enable_event_bus ? { outbox_failures = aws_sqs_queue.outbox_failures[0].arn } : {},
+  )
+}
+
+# One TLS-only policy per queue: events carry payment payloads, never in clear text.
+data "aws_iam_policy_document" "sqs_tls_only" {
+  for_each = local.tls_only_queues
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.dlq.arn]
+    resources = [each.value]
 
     principals {
       type        = "*"
@@ -32,5 +42,5 @@ data "aws_iam_policy_document" "dlq" {
 
 resource "aws_sqs_queue_policy" "dlq" {
   queue_url = aws_sqs_queue.dlq.id
-  policy    = data.aws_iam_policy_document.dlq.json
+  policy    = data.aws_iam_policy_document.sqs_tls_only["dlq"].json
 }
